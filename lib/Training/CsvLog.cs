@@ -1,0 +1,75 @@
+using System.Globalization;
+using System.Text;
+
+namespace SamDiffSR.Training;
+
+/// <summary>
+/// Append-only CSV log next to the checkpoints (e.g. <c>step,loss,lr,seconds</c>). Each row is flushed, so a
+/// killed run keeps every finished row. On resume, <see cref="Open"/> drops rows past the resumed step, so the
+/// file reads as one uninterrupted run.
+/// </summary>
+public sealed class CsvLog : IDisposable
+{
+    private readonly StreamWriter _w;
+    private readonly string[] _columns;
+
+    private CsvLog(StreamWriter w, string[] columns) { _w = w; _columns = columns; }
+
+    /// <summary>Path of the file.</summary>
+    public required string Path { get; init; }
+
+    /// <summary>
+    /// Opens (or creates) the log. Rows whose first column (the step) is ≥ <paramref name="keepBelowStep"/> are
+    /// removed, as are torn last lines from a kill mid-write.
+    /// </summary>
+    public static CsvLog Open(string path, IReadOnlyList<string> columns, long keepBelowStep = long.MaxValue)
+    {
+        var header = string.Join(',', columns);
+        var kept = new List<string>();
+        if (File.Exists(path))
+        {
+            var lines = File.ReadAllLines(path);
+            if (lines.Length > 0 && lines[0] != header)
+                throw new InvalidDataException($"{path}: CSV header '{lines[0]}' differs from '{header}'. Use a new run folder, or delete the log.");
+            foreach (var l in lines.Skip(1))
+            {
+                var parts = l.Split(',');
+                if (parts.Length != columns.Count) continue; // torn line
+                if (long.TryParse(parts[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out var s) && s < keepBelowStep) kept.Add(l);
+            }
+        }
+        System.IO.Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!);
+        SamDiffSR.IO.AtomicFile.WriteAllText(path, header + "\n" + string.Concat(kept.Select(k => k + "\n")));
+        var w = new StreamWriter(new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read), new UTF8Encoding(false));
+        return new CsvLog(w, columns.ToArray()) { Path = path };
+    }
+
+    /// <summary>Appends one row (numbers in invariant culture, round-trip precision) and flushes.</summary>
+    public void Append(params object[] values)
+    {
+        if (values.Length != _columns.Length) throw new ArgumentException($"expected {_columns.Length} values, got {values.Length}");
+        _w.WriteLine(string.Join(',', values.Select(Format)));
+        _w.Flush();
+    }
+
+    /// <summary>Reads a log written by this class: the column names and the rows as doubles.</summary>
+    public static (string[] Columns, List<double[]> Rows) Read(string path)
+    {
+        var lines = File.ReadAllLines(path);
+        if (lines.Length == 0) throw new InvalidDataException($"{path} is empty");
+        var cols = lines[0].Split(',');
+        var rows = lines.Skip(1).Select(l => l.Split(',')).Where(p => p.Length == cols.Length)
+            .Select(p => p.Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToArray()).ToList();
+        return (cols, rows);
+    }
+
+    private static string Format(object v) => v switch
+    {
+        double d => d.ToString("R", CultureInfo.InvariantCulture),
+        float f => f.ToString("R", CultureInfo.InvariantCulture),
+        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+        _ => v.ToString() ?? "",
+    };
+
+    public void Dispose() => _w.Dispose();
+}

@@ -1,0 +1,47 @@
+using System.Text.Json.Serialization;
+
+namespace SamDiffSR.Training;
+
+/// <summary>Kind of learning-rate schedule.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<LrScheduleKind>))]
+public enum LrScheduleKind
+{
+    /// <summary>Constant learning rate.</summary>
+    Constant,
+    /// <summary>
+    /// The official code's StepLR: lr = base · gamma^floor(step / stepSize), stepped with the absolute step
+    /// (SAM-DiffSR config: base 2e-4, stepSize 200k, gamma 0.5).
+    /// </summary>
+    Step,
+    /// <summary>
+    /// The paper's "cosine learning rate decay" (§5.1): lr = min + (base − min)·(1 + cos(π·step/total))/2,
+    /// after an optional linear warm-up. The paper does not give a floor; <c>MinLr</c> defaults to 0.
+    /// </summary>
+    Cosine,
+}
+
+/// <summary>A learning-rate schedule, a pure function of the step (so resumed runs reproduce it exactly).</summary>
+public sealed record LearningRateSchedule(
+    LrScheduleKind Kind = LrScheduleKind.Step,
+    double BaseLr = 2e-4,
+    int StepSize = 200_000,
+    double Gamma = 0.5,
+    int TotalSteps = 400_000,
+    double MinLr = 0,
+    int WarmupSteps = 0)
+{
+    /// <summary>Learning rate used for the update at 0-based <paramref name="step"/>.</summary>
+    public double At(long step)
+    {
+        if (step < 0) throw new ArgumentOutOfRangeException(nameof(step));
+        if (WarmupSteps > 0 && step < WarmupSteps) return BaseLr * (step + 1) / WarmupSteps;
+        return Kind switch
+        {
+            LrScheduleKind.Constant => BaseLr,
+            LrScheduleKind.Step => BaseLr * Math.Pow(Gamma, Math.Floor((double)step / Math.Max(1, StepSize))),
+            LrScheduleKind.Cosine => MinLr + (BaseLr - MinLr) * 0.5 *
+                (1 + Math.Cos(Math.PI * Math.Min(1.0, (double)(step - WarmupSteps) / Math.Max(1, TotalSteps - WarmupSteps)))),
+            _ => throw new ArgumentOutOfRangeException(nameof(Kind)),
+        };
+    }
+}
