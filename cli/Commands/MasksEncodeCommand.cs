@@ -19,7 +19,8 @@ public sealed class MasksEncodeCommand : ICliCommand
                       cosine / linear (working Table 5 grids)
           --mean      segment: mean over the segment (paper, default); image: segment sum / (H*W) (official code)
           --overlap   later: later masks overwrite (official, default); score: higher predicted_iou wins
-          --force     rewrite existing .npy files (default: skip them, so an interrupted run resumes)
+          --force     rewrite existing .npy files (default: skip them, so an interrupted run resumes;
+                      use --force after changing --variant/--mean/--overlap)
         Official-code replication: --mean image. Images without masks get no .npy.
         """;
 

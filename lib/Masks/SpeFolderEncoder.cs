@@ -2,13 +2,6 @@ using SamDiffSR.Runtime;
 
 namespace SamDiffSR.Masks;
 
-/// <summary>Counts of one <see cref="SpeFolderEncoder.EncodeFolder"/> run.</summary>
-/// <param name="Written">Maps written.</param>
-/// <param name="Skipped">Inputs skipped because their .npy already existed (resume).</param>
-/// <param name="Empty">JSON files with no masks (no .npy written: their image size is unknown).</param>
-/// <param name="EmptyFiles">Those JSON files.</param>
-public sealed record SpeFolderResult(int Written, int Skipped, int Empty, IReadOnlyList<string> EmptyFiles);
-
 /// <summary>
 /// Turns a folder of SAM <c>amg.py</c> JSON files (one per image) into SPE maps <c>stem.npy</c> (float32 H×W),
 /// the job of the official data_gen/merge_mask_to_one.py. Resumable: an existing output is skipped unless
