@@ -1,0 +1,60 @@
+using SamDiffSR.Masks;
+
+namespace SamDiffSR.Cli.Commands;
+
+/// <summary>
+/// <c>samdiffsr masks encode</c>: SAM amg.py JSON (one per image) → SPE maps (one float32 .npy per image),
+/// the job of the official data_gen/merge_mask_to_one.py (paper §4.2, eq. 6).
+/// </summary>
+public sealed class MasksEncodeCommand : ICliCommand
+{
+    public string Name => "masks encode";
+
+    public string Summary => "Encode SAM amg.py JSON masks into SPE maps (.npy per image, eq. 6).";
+
+    public string Usage => """
+        samdiffsr masks encode --amg <dir of SAM json> --out <dir> [--variant rope|rope-transposed|cosine|linear]
+                               [--mean segment|image] [--overlap later|score] [--force]
+          --variant   base map: rope (official RoPE, default), rope-transposed (paper's wording),
+                      cosine / linear (working Table 5 grids)
+          --mean      segment: mean over the segment (paper, default); image: segment sum / (H*W) (official code)
+          --overlap   later: later masks overwrite (official, default); score: higher predicted_iou wins
+          --force     rewrite existing .npy files (default: skip them, so an interrupted run resumes;
+                      use --force after changing --variant/--mean/--overlap)
+        Official-code replication: --mean image. Images without masks get no .npy.
+        """;
+
+    public int Run(CliArgs args, CliContext ctx)
+    {
+        string amg = args.Require("amg");
+        string outDir = args.Require("out");
+        var variant = args.Choice("variant", "rope", "rope", "rope-transposed", "cosine", "linear") switch
+        {
+            "rope-transposed" => SpeVariant.RoPETransposed,
+            "cosine" => SpeVariant.CosineGrid,
+            "linear" => SpeVariant.LinearGrid,
+            _ => SpeVariant.RoPE,
+        };
+        var mean = args.Choice("mean", "segment", "segment", "image") == "image"
+            ? SegmentValueRule.WholeImageDivisor : SegmentValueRule.SegmentMean;
+        var overlap = args.Choice("overlap", "later", "later", "score") == "score"
+            ? OverlapRule.HigherScoreWins : OverlapRule.LaterOverwrites;
+        bool force = args.Flag("force");
+        args.EnsureAllUsed();
+
+        var options = new SpeOptions(variant, mean, overlap);
+        var progress = new ConsoleProgress(ctx);
+        SpeFolderResult result;
+        try
+        {
+            result = SpeFolderEncoder.EncodeFolder(amg, outDir, options, force, progress, line => ctx.Err.WriteLine(line));
+        }
+        finally
+        {
+            progress.Finish();
+        }
+        ctx.Out.WriteLine($"wrote {result.Written}, skipped {result.Skipped} existing, {result.Empty} without masks -> {outDir} " +
+                          $"(variant {variant}, value {mean}, overlap {overlap})");
+        return 0;
+    }
+}
