@@ -21,6 +21,7 @@ namespace SamDiffSR.Schedules;
 /// t = 50 and 0.027 instead of 1.08 at t = 100;
 /// (2) the middle line of eq. 11 writes the first term as sqrt(α_t⋯α_2)·β_1 (β_1 outside the root) where it must be
 /// sqrt(α_t⋯α_2·β_1), and the same slip appears in the noise term sqrt(α_t⋯α_2)β_1 ε_1.
+/// (Also, eq. 4 in §4.1 writes 1 − α_t (and a tilde) where Appendix eq. 15 correctly has 1 − ᾱ_t.)
 /// The recursion is also exactly what makes the DDPM posterior mean of eq. 15 (written with the paper's target
 /// ε + sqrt((1−ᾱ_t)/β_t)E) equal the Bayesian posterior mean of eq. 13/14: the E terms cancel only if
 /// sqrt(α_t) φ_{t−1} + sqrt(β_t) = φ_t. This class uses the recursion (<see cref="Phi"/>).
