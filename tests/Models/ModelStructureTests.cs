@@ -118,3 +118,58 @@ public class ModelStructureTests
         }
     }
 }
+
+public class ModelVariantsAndMemoryTests
+{
+    public ModelVariantsAndMemoryTests() => TorchRuntime.Initialize(threads: 1);
+
+    [Fact]
+    public void X8_HasThreeUpsamplingStages()
+    {
+        using var rrdb = new RRDBNet(nf: 8, nb: 2, gc: 4, scale: 8);
+        var keys = rrdb.state_dict().Keys.ToHashSet();
+        Assert.Contains("upconv3.weight", keys);
+        using var _ = torch.no_grad();
+        using var lr = torch.zeros(1, 3, 4, 4);
+        using var sr = rrdb.call(lr);
+        Assert.Equal(new long[] { 1, 3, 32, 32 }, sr.shape);
+    }
+
+    [Fact]
+    public void WithoutRrdb_TheUnetConditionsOnTheLrImage()
+    {
+        var cfg = ModelConfig.Tiny with { UseRrdb = false };
+        using var nets = new SrDiffNetworks(cfg);
+        Assert.Null(nets.Rrdb);
+        Assert.Equal(0, nets.CountParameters().Rrdb);
+        Assert.Equal(new long[] { 3, 16, 8, 8 }, nets.state_dict()["denoise_fn.cond_proj.weight"].shape);
+        using var _ = torch.no_grad();
+        using var lr = torch.zeros(1, 3, 4, 4);
+        using var cond = nets.Conditioning(lr);
+        using var y = nets.Denoiser.call(torch.zeros(1, 3, 16, 16), torch.tensor(new long[] { 1 }), cond);
+        Assert.Equal(new long[] { 1, 3, 16, 16 }, y.shape);
+    }
+
+    [Fact]
+    public void ForwardAndBackward_LeaveNoLiveTensorsBehind()
+    {
+        using var nets = new SrDiffNetworks(ModelConfig.Tiny);
+        using var lr = torch.rand(2, 3, 4, 4) * 2 - 1;
+        using var x = torch.randn(2, 3, 16, 16);
+        using var t = torch.tensor(new long[] { 3, 90 });
+        void Step()
+        {
+            using var scope = torch.NewDisposeScope();
+            Tensor cond;
+            using (torch.no_grad()) cond = nets.Conditioning(lr);
+            var loss = nets.Denoiser.call(x, t, cond).abs().mean();
+            loss.backward();
+            nets.zero_grad();
+        }
+        Step(); // first step allocates the gradient tensors
+        var stats = DisposeScopeManager.Statistics;
+        stats.Reset();
+        for (int i = 0; i < 3; i++) Step();
+        Assert.Equal(0, stats.ThreadTotalLiveCount);
+    }
+}
