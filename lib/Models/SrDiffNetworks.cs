@@ -49,8 +49,8 @@ public sealed class SrDiffNetworks : nn.Module
     {
         if (rrdb is null) return lr.alias();
         using var scope = NewDisposeScope();
-        var enc = rrdb.Encode(lr);
-        return Unet.SelectConditioning(enc.Features).MoveToOuterDisposeScope();
+        var feas = rrdb.Features(lr);
+        return Unet.SelectConditioning(feas).MoveToOuterDisposeScope();
     }
 
     /// <summary>Parameter counts of the two networks.</summary>

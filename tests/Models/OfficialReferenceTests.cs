@@ -54,6 +54,13 @@ public class OfficialReferenceTests(ITestOutputHelper log)
             log.WriteLine($"rrdb_feas[{i}] max |diff| = {d:E3}");
             Assert.True(d < 1e-5, $"feature {i} differs by {d}");
         }
+        // The trunk-only path used for conditioning gives the same features.
+        var trunkOnly = nets.Rrdb.Features(lr);
+        for (int i = 0; i < trunkOnly.Count; i++)
+        {
+            Assert.True(trunkOnly[i].allclose(enc.Features[i], 0, 0));
+            trunkOnly[i].Dispose();
+        }
     }
 
     [Theory]
