@@ -1,0 +1,54 @@
+using SamDiffSR.Data;
+
+namespace SamDiffSR.Cli.Commands;
+
+/// <summary>
+/// <c>samdiffsr degrade --hr DIR --scale S --out DIR</c>: writes the MATLAB-exact bicubic LR of every HR image
+/// (HR modcropped to S, LR = imresize(HR, 1/S, 'bicubic') on uint8; research/data.md §3.1) as PNG, same file stem.
+/// </summary>
+public sealed class DegradeCommand : ICliCommand
+{
+    public string Name => "degrade";
+    public string Summary => "Write MATLAB-exact bicubic LR PNGs (modcrop + imresize 1/s) for a folder of HR images.";
+    public string Usage => "samdiffsr degrade --hr <dir> --scale <2|3|4> --out <dir> [--max-pixels N]";
+
+    public int Run(CliArgs args, CliContext ctx)
+    {
+        var hr = args.Require("hr");
+        var outDir = args.Require("out");
+        int scale = ScaleOption.Parse(args);
+        long maxPixels = (long)args.Double("max-pixels", ImageLoadOptions.DefaultMaxPixels);
+        args.EnsureAllUsed();
+
+        var folder = ImageFolder.Open(hr, options: new ImageLoadOptions(maxPixels));
+        if (Path.GetFullPath(outDir) == folder.Directory)
+            throw new ArgumentException($"--out '{outDir}' is the HR folder; choose another folder so that HR images are not overwritten");
+        var progress = new ConsoleProgress(ctx);
+        try
+        {
+            for (int i = 0; i < folder.Count; i++)
+            {
+                var name = folder.FileName(i);
+                var gt = ImageOps.Modcrop(folder.Load(i), scale, folder.Files[i]);
+                var lr = MatlabResize.Downscale(gt, scale);
+                ImageIO.SavePng(lr, Path.Combine(outDir, Path.GetFileNameWithoutExtension(name) + ".png"));
+                progress.Report(new Runtime.ProgressInfo("degrade", i + 1, folder.Count, name));
+            }
+        }
+        finally { progress.Finish(); }
+        ctx.Out.WriteLine($"wrote {folder.Count} LR images (x{scale}, MATLAB bicubic) to {Path.GetFullPath(outDir)}");
+        return 0;
+    }
+}
+
+/// <summary>Parses and checks <c>--scale</c> for the data commands.</summary>
+internal static class ScaleOption
+{
+    public static int Parse(CliArgs args)
+    {
+        int s = args.Int("scale", -1);
+        if (s == -1) throw new CliUsageException("missing required option --scale");
+        if (s is < 2 or > 8) throw new CliUsageException($"--scale must be an integer SR factor 2..8 (usually 2, 3 or 4), got {s}");
+        return s;
+    }
+}
