@@ -1,0 +1,94 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using SamDiffSR.IO;
+using SamDiffSR.Schedules;
+
+namespace SamDiffSR.Diffusion;
+
+/// <summary>
+/// The diffusion side of a model: schedule, modulation, loss and the residual parameterisation of SRDiff
+/// (peers.md §1.4). Saved as <c>diffusion.json</c> next to <c>model.pt</c>.
+/// </summary>
+/// <param name="Method">SRDiff, SAM-DiffSR or SAM+SRDiff.</param>
+/// <param name="Timesteps">T (paper: 100).</param>
+/// <param name="Schedule">β schedule (paper: cosine, s = 0.008).</param>
+/// <param name="Modulation">How E enters the forward process; ignored (treated as None) unless Method is SamDiffSR.</param>
+/// <param name="Loss">L1 (official code) or L2 (paper eq. 5).</param>
+/// <param name="ResRescale">x0 = clamp(ResRescale·(HR − LR-up), −1, 1) (official 2.0).</param>
+/// <param name="ClipInput">Clamp the scaled residual to [−1, 1] (official true).</param>
+/// <param name="LrUp">How LR-up is computed, in training and at inference (official: LR/256 with their resize port).</param>
+/// <param name="ClipDenoised">
+/// Clip x̂0 to [−1, 1] in each reverse step. Null = automatic: true (official) except in Paper modulation,
+/// where the network predicts ε + √((1−ᾱ)/β)·E, so the implied x̂0 contains E and clipping it would change
+/// the DDPM mean of eq. 15.
+/// </param>
+public sealed record DiffusionOptions(
+    SrMethod Method = SrMethod.SamDiffSR,
+    int Timesteps = 100,
+    BetaScheduleKind Schedule = BetaScheduleKind.Cosine,
+    ModulationMode Modulation = ModulationMode.Paper,
+    LossType Loss = LossType.L1,
+    double ResRescale = 2.0,
+    bool ClipInput = true,
+    LrUpRecipe LrUp = LrUpRecipe.Official,
+    bool? ClipDenoised = null)
+{
+    /// <summary>The modulation actually applied in training.</summary>
+    [JsonIgnore]
+    public ModulationMode EffectiveModulation => Method == SrMethod.SamDiffSR ? Modulation : ModulationMode.None;
+
+    /// <summary>The x̂0 clipping actually applied in sampling.</summary>
+    [JsonIgnore]
+    public bool EffectiveClipDenoised => ClipDenoised ?? EffectiveModulation != ModulationMode.Paper;
+
+    /// <summary>Whether training needs SPE masks.</summary>
+    [JsonIgnore]
+    public bool NeedsMasks => Method != SrMethod.SrDiff;
+
+    /// <summary>SRDiff baseline options.</summary>
+    public static DiffusionOptions SrDiff { get; } = new(SrMethod.SrDiff, Modulation: ModulationMode.None);
+
+    /// <summary>SAM-DiffSR as the paper describes it (eq. 3, 5 coefficients), L1 loss as the official code.</summary>
+    public static DiffusionOptions SamDiffSRPaper { get; } = new();
+
+    /// <summary>SAM-DiffSR as the released code trains it (coefficient √(1−ᾱ)·β; the maintainers call it a bug).</summary>
+    public static DiffusionOptions SamDiffSROfficial { get; } = new(Modulation: ModulationMode.OfficialCode);
+
+    /// <summary>"SAM+SRDiff": mask as an extra input channel.</summary>
+    public static DiffusionOptions SamConcat { get; } = new(SrMethod.SamConcat, Modulation: ModulationMode.None);
+
+    public DiffusionOptions Validate()
+    {
+        if (Timesteps is < 2 or > 10_000) throw new InvalidDataException($"Timesteps must be in [2, 10000], got {Timesteps}");
+        if (!(ResRescale > 0)) throw new InvalidDataException($"ResRescale must be > 0, got {ResRescale}");
+        if (!Enum.IsDefined(Method) || !Enum.IsDefined(Modulation) || !Enum.IsDefined(Loss) || !Enum.IsDefined(Schedule))
+            throw new InvalidDataException("unknown enum value in diffusion options");
+        return this;
+    }
+
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        Converters = { new JsonStringEnumConverter() },
+    };
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    public void Save(string path) => AtomicFile.WriteAllText(path, ToJson() + "\n");
+
+    /// <summary>Loads diffusion.json strictly (unknown keys are an error naming the file).</summary>
+    public static DiffusionOptions Load(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"diffusion options file not found: {path}", path);
+        try
+        {
+            return (JsonSerializer.Deserialize<DiffusionOptions>(File.ReadAllText(path), Json)
+                    ?? throw new InvalidDataException($"{path}: empty diffusion options")).Validate();
+        }
+        catch (JsonException ex)
+        {
+            throw new InvalidDataException($"{path}: invalid diffusion options ({ex.Message}). Fix or delete the file (defaults: SAM-DiffSR, T=100 cosine).", ex);
+        }
+    }
+}

@@ -1,0 +1,32 @@
+namespace SamDiffSR.Diffusion;
+
+/// <summary>How to run the reverse process at inference.</summary>
+/// <param name="Sampler">DDPM (official, all T steps) or DDIM.</param>
+/// <param name="Steps">DDIM step count k (ignored for DDPM).</param>
+/// <param name="Eta">DDIM η (0 = deterministic).</param>
+/// <param name="Spacing">DDIM timestep spacing.</param>
+/// <param name="TileLr">
+/// Tile size in LR pixels for tiled inference (0 = whole image). Tiles overlap by <paramref name="OverlapLr"/>
+/// LR pixels and are blended in HR space with linear ramps, so memory stays bounded for large images.
+/// </param>
+/// <param name="OverlapLr">Overlap between neighbouring tiles, LR pixels.</param>
+public sealed record SamplingOptions(
+    SamplerKind Sampler = SamplerKind.Ddpm,
+    int Steps = 100,
+    double Eta = 0.0,
+    DdimSpacing Spacing = DdimSpacing.Uniform,
+    int TileLr = 0,
+    int OverlapLr = 8)
+{
+    public static SamplingOptions Official { get; } = new();
+
+    public SamplingOptions Validate(int timesteps)
+    {
+        if (Sampler == SamplerKind.Ddim && (Steps < 1 || Steps > timesteps))
+            throw new ArgumentException($"DDIM steps must be in [1, {timesteps}], got {Steps}");
+        if (Eta < 0) throw new ArgumentException($"eta must be >= 0, got {Eta}");
+        if (TileLr < 0 || OverlapLr < 0) throw new ArgumentException("tile and overlap must be >= 0");
+        if (TileLr > 0 && OverlapLr * 2 >= TileLr) throw new ArgumentException($"overlap ({OverlapLr}) must be less than half the tile ({TileLr})");
+        return this;
+    }
+}

@@ -1,0 +1,253 @@
+using SamDiffSR.Models;
+using SamDiffSR.Runtime;
+using SamDiffSR.Schedules;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SamDiffSR.Diffusion;
+
+/// <summary>
+/// SRDiff / SAM-DiffSR as one object (the official <c>GaussianDiffusion_sam</c>): the networks, the schedule, the
+/// forward process with its modulation mode, the training loss and super-resolution by the reverse process.
+/// Images are (N, 3, H, W) float32 in [−1, 1]; the diffusion runs on the residual
+/// x0 = clamp(ResRescale·(HR − LR-up), −1, 1) (peers.md §1.4). The SAM-DiffSR change lives in
+/// <see cref="ForwardProcess"/> and is used only by <c>TrainingLoss</c>: sampling never sees a mask
+/// (except for the SAM+SRDiff baseline, whose network takes the mask as input).
+/// </summary>
+public sealed class SrDiffusionModel : IDisposable
+{
+    /// <summary>U-Net (<c>denoise_fn</c>) and RRDB encoder (<c>rrdb</c>).</summary>
+    public SrDiffNetworks Networks { get; }
+
+    public DiffusionOptions Options { get; }
+
+    public DiffusionSchedule Schedule { get; }
+
+    /// <summary>q(x_t | x0, E) and the regression target, in the effective modulation mode.</summary>
+    public ForwardProcess Forward { get; }
+
+    private readonly DdpmSampler _ddpm;
+    private readonly bool _ownsNetworks;
+
+    /// <param name="networks">The networks (already on <paramref name="device"/>).</param>
+    /// <param name="options">Diffusion options.</param>
+    /// <param name="device">Device of the schedule buffers (default: the runtime device).</param>
+    /// <param name="ownsNetworks">Dispose <paramref name="networks"/> with this object.</param>
+    public SrDiffusionModel(SrDiffNetworks networks, DiffusionOptions options, Device? device = null, bool ownsNetworks = false)
+    {
+        _ownsNetworks = ownsNetworks;
+        Networks = networks ?? throw new ArgumentNullException(nameof(networks));
+        Options = (options ?? throw new ArgumentNullException(nameof(options))).Validate();
+        if (options.Method == SrMethod.SamConcat && networks.Config.ExtraInputChannels != 1)
+            throw new ArgumentException("SAM+SRDiff needs a model config with ExtraInputChannels = 1 (e.g. preset SamConcatPaperX4)");
+        if (options.Method != SrMethod.SamConcat && networks.Config.ExtraInputChannels != 0)
+            throw new ArgumentException($"{options.Method} needs ExtraInputChannels = 0, the config has {networks.Config.ExtraInputChannels}");
+        device ??= TorchRuntime.Device;
+        Schedule = DiffusionSchedule.Create(options.Schedule, options.Timesteps);
+        Forward = new ForwardProcess(Schedule, options.EffectiveModulation, ScalarType.Float32, device);
+        _ddpm = new DdpmSampler(Schedule, options.EffectiveClipDenoised, ScalarType.Float32, device);
+        Device = device;
+    }
+
+    /// <summary>Device the schedule buffers live on (move <see cref="Networks"/> there too).</summary>
+    public Device Device { get; }
+
+    /// <summary>HR upscaling factor.</summary>
+    public int Scale => Networks.Config.Scale;
+
+    /// <summary>x0 = clamp(s·(HR − LR-up), −1, 1) (official <c>img2res</c>).</summary>
+    public Tensor ToResidual(Tensor hr, Tensor lrUp)
+    {
+        using var scope = NewDisposeScope();
+        var r = (hr - lrUp) * Options.ResRescale;
+        if (Options.ClipInput) r = r.clamp(-1, 1);
+        return r.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Image = clamp(x, −1, 1)/s + LR-up (official <c>res2img</c>; the sum is not clipped).</summary>
+    public Tensor FromResidual(Tensor x, Tensor lrUp)
+    {
+        using var scope = NewDisposeScope();
+        return (x.clamp(-1, 1) / Options.ResRescale + lrUp).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// The diffusion training loss for one batch (eq. 5 with the configured loss type): t ~ U{0..T−1} and
+    /// ε ~ N(0, I) are drawn from <paramref name="generator"/> in that order (as the official code), the frozen
+    /// RRDB runs without gradients in eval mode, and the U-Net predicts the (modulated) noise.
+    /// </summary>
+    /// <param name="hr">(B, 3, H, W) HR patches in [−1, 1].</param>
+    /// <param name="lr">(B, 3, H/s, W/s) LR patches in [−1, 1].</param>
+    /// <param name="lrUp">(B, 3, H, W) bicubic LR-up in [−1, 1].</param>
+    /// <param name="mask">(B, 1, H, W) SPE maps; required for SAM-DiffSR and SAM+SRDiff.</param>
+    /// <param name="generator">Source of t and ε (explicit, for reproducible training).</param>
+    public Tensor TrainingLoss(Tensor hr, Tensor lr, Tensor lrUp, Tensor? mask, Generator? generator)
+    {
+        if (Options.NeedsMasks && mask is null)
+            throw new ArgumentException($"{Options.Method} training needs SPE masks (B,1,H,W); none were given");
+        using var scope = NewDisposeScope();
+        long b = hr.shape[0];
+        var t = randint(0, Schedule.Timesteps, [b], dtype: ScalarType.Int64, device: hr.device, generator: generator);
+        var eps = randn(hr.shape, dtype: hr.dtype, device: hr.device, generator: generator);
+        return TrainingLoss(hr, lr, lrUp, mask, t, eps).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The training loss for given timesteps (code indices, (B,) int64) and noise ε (like HR).</summary>
+    public Tensor TrainingLoss(Tensor hr, Tensor lr, Tensor lrUp, Tensor? mask, Tensor t, Tensor eps)
+    {
+        if (Options.NeedsMasks && mask is null)
+            throw new ArgumentException($"{Options.Method} training needs SPE masks (B,1,H,W); none were given");
+        using var scope = NewDisposeScope();
+        var cond = Conditioning(lr);
+        var x0 = ToResidual(hr, lrUp);
+        var e = Options.EffectiveModulation == ModulationMode.None ? null : mask;
+        var (xt, target) = Forward.Diffuse(x0, t, eps, e);
+        var input = Options.Method == SrMethod.SamConcat ? cat([xt, mask!], 1) : xt;
+        var pred = Networks.Denoiser.forward(input, t, cond);
+        return DiffusionLoss.Compute(pred, target, Options.Loss).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>RRDB conditioning features of the LR image (frozen: eval mode, no gradients).</summary>
+    public Tensor Conditioning(Tensor lr)
+    {
+        using var _ = no_grad();
+        Networks.Rrdb?.eval();
+        return Networks.Conditioning(lr);
+    }
+
+    /// <summary>
+    /// Super-resolves a batch: x_T ~ N(0, I) in residual space, the reverse process (DDPM over all T steps, or
+    /// DDIM), then image = res2img(x_0). LR sizes that the U-Net cannot take (HR must be a multiple of 8) are
+    /// edge-padded and the result cropped back, so no pixel is dropped. Returns (B, 3, sH, sW) in about [−1, 1]
+    /// (not clipped; clip when converting to 8-bit).
+    /// </summary>
+    /// <param name="lr">(B, 3, h, w) in [−1, 1].</param>
+    /// <param name="lrUp">(B, 3, s·h, s·w) in [−1, 1].</param>
+    /// <param name="mask">(B, 1, s·h, s·w) SPE map, only for SAM+SRDiff.</param>
+    /// <param name="sampling">Sampler, steps and tiling (default: official DDPM, whole image).</param>
+    /// <param name="generator">Source of x_T and the per-step noise.</param>
+    /// <param name="progress">Per-step (or per-tile) progress.</param>
+    /// <param name="cancellationToken">Stops between steps.</param>
+    public Tensor SuperResolve(Tensor lr, Tensor lrUp, SamplingOptions? sampling = null, Generator? generator = null,
+                               Tensor? mask = null, IProgress<ProgressInfo>? progress = null, CancellationToken cancellationToken = default)
+    {
+        sampling = (sampling ?? SamplingOptions.Official).Validate(Schedule.Timesteps);
+        if (Options.Method == SrMethod.SamConcat && mask is null)
+            throw new ArgumentException("SAM+SRDiff needs the SPE map of the image at inference (run a segmenter on the LR-up image)");
+        CheckShapes(lr, lrUp, mask);
+        if (sampling.TileLr > 0 && (lr.shape[2] > sampling.TileLr || lr.shape[3] > sampling.TileLr))
+            return Tiled(lr, lrUp, sampling, generator, mask, progress, cancellationToken);
+        return Whole(lr, lrUp, sampling, generator, mask, progress, cancellationToken);
+    }
+
+    private Tensor Whole(Tensor lr, Tensor lrUp, SamplingOptions sampling, Generator? generator, Tensor? mask,
+                         IProgress<ProgressInfo>? progress, CancellationToken ct)
+    {
+        using var grad = no_grad();
+        using var scope = NewDisposeScope();
+        int s = Scale;
+        long h = lr.shape[2], w = lr.shape[3];
+        int m = 8 / Gcd(8, s); // LR multiple so that s·LR is a multiple of 8
+        long ph = (m - h % m) % m, pw = (m - w % m) % m;
+        if (ph > 0 || pw > 0)
+        {
+            lr = nn.functional.pad(lr, [0, pw, 0, ph], PaddingModes.Replicate);
+            lrUp = nn.functional.pad(lrUp, [0, pw * s, 0, ph * s], PaddingModes.Replicate);
+            if (mask is not null) mask = nn.functional.pad(mask, [0, pw * s, 0, ph * s], PaddingModes.Replicate);
+        }
+        Networks.eval();
+        var cond = Networks.Conditioning(lr);
+        Tensor Denoise(Tensor xt, Tensor t)
+        {
+            var input = mask is null ? xt : cat([xt, mask], 1);
+            return Networks.Denoiser.forward(input, t, cond);
+        }
+        long[] shape = [lr.shape[0], 3, lrUp.shape[2], lrUp.shape[3]];
+        var noise = new GeneratorNoiseSource(generator);
+        Tensor x = sampling.Sampler == SamplerKind.Ddpm
+            ? _ddpm.Sample(shape, Denoise, noise, progress, null, ct)
+            : new DdimSampler(Schedule, sampling.Steps, sampling.Spacing, sampling.Eta, Options.EffectiveClipDenoised)
+                .Sample(shape, Denoise, noise, ScalarType.Float32, lr.device, progress, null, ct);
+        var img = FromResidual(x, lrUp);
+        if (ph > 0 || pw > 0) img = img[.., .., ..(int)(lrUp.shape[2] - ph * s), ..(int)(lrUp.shape[3] - pw * s)];
+        return img.contiguous().MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Overlapping tiles, each super-resolved on its own, blended with linear ramps in the overlap.</summary>
+    private Tensor Tiled(Tensor lr, Tensor lrUp, SamplingOptions sampling, Generator? generator, Tensor? mask,
+                         IProgress<ProgressInfo>? progress, CancellationToken ct)
+    {
+        using var grad = no_grad();
+        using var scope = NewDisposeScope();
+        int s = Scale, tile = sampling.TileLr, ov = sampling.OverlapLr;
+        long h = lr.shape[2], w = lr.shape[3];
+        var ys = TileStarts(h, tile, ov); var xs = TileStarts(w, tile, ov);
+        var acc = zeros([lr.shape[0], 3, h * s, w * s], device: lr.device);
+        var wsum = zeros([1, 1, h * s, w * s], device: lr.device);
+        int done = 0, total = ys.Count * xs.Count;
+        foreach (var y in ys)
+        foreach (var x in xs)
+        {
+            ct.ThrowIfCancellationRequested();
+            using var tileScope = NewDisposeScope();
+            long th = Math.Min(tile, h - y), tw = Math.Min(tile, w - x);
+            var lrT = lr[.., .., (int)y..(int)(y + th), (int)x..(int)(x + tw)];
+            var upT = lrUp[.., .., (int)(y * s)..(int)((y + th) * s), (int)(x * s)..(int)((x + tw) * s)];
+            var mT = mask?[.., .., (int)(y * s)..(int)((y + th) * s), (int)(x * s)..(int)((x + tw) * s)];
+            var sr = Whole(lrT, upT, sampling with { TileLr = 0 }, generator, mT, null, ct);
+            var wt = RampWeights(th * s, tw * s, y > 0 ? ov * s : 0, y + th < h ? ov * s : 0, x > 0 ? ov * s : 0, x + tw < w ? ov * s : 0, lr.device);
+            var accView = acc[.., .., (int)(y * s)..(int)((y + th) * s), (int)(x * s)..(int)((x + tw) * s)];
+            accView.add_(sr * wt);
+            wsum[.., .., (int)(y * s)..(int)((y + th) * s), (int)(x * s)..(int)((x + tw) * s)].add_(wt);
+            progress?.Report(new ProgressInfo("tiles", ++done, total));
+        }
+        return (acc / wsum).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Tile start offsets covering [0, n) with tiles of <paramref name="tile"/> and the given overlap.</summary>
+    public static List<long> TileStarts(long n, int tile, int overlap)
+    {
+        var res = new List<long>();
+        if (n <= tile) { res.Add(0); return res; }
+        long stride = tile - overlap;
+        for (long p = 0; ; p += stride)
+        {
+            if (p + tile >= n) { res.Add(n - tile); break; }
+            res.Add(p);
+        }
+        return res;
+    }
+
+    private static Tensor RampWeights(long h, long w, long top, long bottom, long left, long right, Device device)
+    {
+        static Tensor Ramp(long n, long a, long b, Device d)
+        {
+            var r = ones(n, device: d);
+            for (long i = 0; i < a; i++) r[i] = (i + 0.5) / a;
+            for (long i = 0; i < b; i++) r[n - 1 - i] = (i + 0.5) / b;
+            return r;
+        }
+        using var scope = NewDisposeScope();
+        var wy = Ramp(h, top, bottom, device).view(h, 1);
+        var wx = Ramp(w, left, right, device).view(1, w);
+        return (wy * wx).view(1, 1, h, w).MoveToOuterDisposeScope();
+    }
+
+    private void CheckShapes(Tensor lr, Tensor lrUp, Tensor? mask)
+    {
+        if (lr.dim() != 4 || lr.shape[1] != 3) throw new ArgumentException($"LR must be (B,3,h,w), got [{string.Join(",", lr.shape)}]");
+        if (lrUp.dim() != 4 || lrUp.shape[0] != lr.shape[0] || lrUp.shape[2] != lr.shape[2] * Scale || lrUp.shape[3] != lr.shape[3] * Scale)
+            throw new ArgumentException($"LR-up must be (B,3,{Scale}h,{Scale}w) = [{lr.shape[0]},3,{lr.shape[2] * Scale},{lr.shape[3] * Scale}], got [{string.Join(",", lrUp.shape)}]");
+        if (mask is not null && (mask.dim() != 4 || mask.shape[1] != 1 || mask.shape[2] != lrUp.shape[2] || mask.shape[3] != lrUp.shape[3]))
+            throw new ArgumentException($"mask must be (B,1,{lrUp.shape[2]},{lrUp.shape[3]}), got [{string.Join(",", mask.shape)}]");
+    }
+
+    private static int Gcd(int a, int b) => b == 0 ? a : Gcd(b, a % b);
+
+    public void Dispose()
+    {
+        Forward.Dispose();
+        _ddpm.Dispose();
+        if (_ownsNetworks) Networks.Dispose();
+    }
+}

@@ -1,0 +1,32 @@
+using System.Text.Json.Serialization;
+
+namespace SamDiffSR.Diffusion;
+
+/// <summary>The three methods compared in the paper (Table 1).</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<SrMethod>))]
+public enum SrMethod
+{
+    /// <summary>SRDiff (Li et al. 2022): plain DDPM on the residual, no modulation, no mask anywhere.</summary>
+    SrDiff,
+    /// <summary>
+    /// SAM-DiffSR: the SPE map modulates the forward-process noise during training only
+    /// (<see cref="ModulationMode.Paper"/> or <see cref="ModulationMode.OfficialCode"/>); sampling needs no mask.
+    /// </summary>
+    SamDiffSR,
+    /// <summary>
+    /// "SAM+SRDiff" (paper §3.3, Fig. 3a): the SPE map is concatenated to the U-Net input as an extra channel,
+    /// in training and at inference, so a segmenter must run at inference. The model config needs
+    /// <c>ExtraInputChannels = 1</c>.
+    /// </summary>
+    SamConcat,
+}
+
+/// <summary>Reverse-process sampler.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<SamplerKind>))]
+public enum SamplerKind
+{
+    /// <summary>DDPM ancestral sampling over all T steps (the official sampler).</summary>
+    Ddpm,
+    /// <summary>DDIM with k steps (Song et al. 2021); η = 0 is deterministic.</summary>
+    Ddim,
+}

@@ -1,0 +1,208 @@
+using System.Diagnostics;
+using System.Text.Json;
+using SamDiffSR.Config;
+using SamDiffSR.Diffusion;
+using SamDiffSR.IO;
+using SamDiffSR.Models;
+using SamDiffSR.Runtime;
+using TorchSharp;
+using TorchSharp.PyBridge;
+using static TorchSharp.torch;
+
+namespace SamDiffSR.Training;
+
+/// <summary>Summary of a finished (or stopped) training run.</summary>
+/// <param name="RunDirectory">The run folder.</param>
+/// <param name="StartStep">Step the run started at (0, or the resumed checkpoint's step).</param>
+/// <param name="EndStep">Steps completed in total.</param>
+/// <param name="LastLoss">Loss of the last step run in this process (NaN if none ran).</param>
+/// <param name="Seconds">Wall time of this process's part.</param>
+/// <param name="LatestCheckpoint">Folder of the newest checkpoint (a model folder).</param>
+public sealed record TrainResult(string RunDirectory, long StartStep, long EndStep, double LastLoss, double Seconds, string LatestCheckpoint);
+
+/// <summary>
+/// Training loop for both stages, with crash-safe resumable checkpoints.
+/// <list type="bullet">
+/// <item>Stage 1 (<see cref="TrainingStage.Rrdb"/>): L1(RRDB(LR), HR) on [−1, 1] images, as SRDiff.</item>
+/// <item>Stage 2 (<see cref="TrainingStage.Diffusion"/>): the diffusion loss of <see cref="SrDiffusionModel"/>,
+/// RRDB frozen (loaded from a stage-1 run or a weight file).</item>
+/// </list>
+/// Each step runs in its own dispose scope. Everything random in step k (batch, crops, flips, t, ε) is seeded from
+/// (seed, k), and checkpoints hold weights, Adam state, EMA and the step, so a run killed at any point and resumed
+/// with <c>resume: true</c> reproduces the uninterrupted run's losses exactly on CPU (fixed thread count).
+/// Files: <c>config.json</c>, <c>log.csv</c> (step, loss, lr, seconds), <c>checkpoints/step_N/</c> each holding
+/// <c>model.pt</c> (official state-dict layout), <c>config.json</c> (model), <c>diffusion.json</c>,
+/// <c>optimizer.pt</c>, <c>ema.pt</c> (optional) and <c>trainer.json</c>.
+/// </summary>
+public static class SrTrainer
+{
+    public const string ModelFile = "model.pt", ModelConfigFile = "config.json", DiffusionFile = "diffusion.json",
+        OptimizerFile = "optimizer.pt", EmaFile = "ema.pt", TrainerStateFile = "trainer.json", LogFile = "log.csv";
+
+    /// <summary>Runs (or resumes) a training run in <paramref name="runDirectory"/>.</summary>
+    /// <param name="config">The run's configuration.</param>
+    /// <param name="data">Training patches (with SPE maps when the method needs them).</param>
+    /// <param name="runDirectory">Run folder (created).</param>
+    /// <param name="resume">Continue from the newest checkpoint if there is one; otherwise a non-empty run folder is an error.</param>
+    /// <param name="rrdbWeights">Stage 2: a stage-1 run folder, checkpoint folder or RRDB/full state-dict file (null = random RRDB, logged).</param>
+    /// <param name="log">Receives human-readable lines.</param>
+    /// <param name="progress">One unit per step.</param>
+    /// <param name="stopAfterStep">Stop (after checkpointing) once this many steps are done — for tests and time budgets.</param>
+    /// <param name="cancellationToken">Stops between steps (a checkpoint is written first).</param>
+    public static TrainResult Run(TrainConfig config, SrPatchDataset data, string runDirectory, bool resume = false,
+                                  string? rrdbWeights = null, Action<string>? log = null, IProgress<ProgressInfo>? progress = null,
+                                  long? stopAfterStep = null, CancellationToken cancellationToken = default)
+    {
+        config.Validate();
+        log ??= _ => { };
+        var device = TorchRuntime.Device;
+        runDirectory = Path.GetFullPath(runDirectory);
+        Directory.CreateDirectory(runDirectory);
+        var cfgPath = Path.Combine(runDirectory, ModelConfigFile);
+        var store = new CheckpointStore(Path.Combine(runDirectory, "checkpoints"), config.KeepCheckpoints);
+        var latest = store.Latest();
+        if (File.Exists(cfgPath))
+        {
+            if (!resume) throw new IOException($"{runDirectory} already holds a run; pass --resume to continue it or choose a new --out folder");
+            var old = TrainConfig.Load(cfgPath);
+            if (!old.CompatibleForResume(config))
+                throw new InvalidDataException($"{cfgPath}: the run was started with a different configuration; resume with the same options (only --steps may change) or use a new --out folder");
+        }
+        config.Save(cfgPath);
+        if (config.NeedsMasks && data.Images.Any(i => i.Mask is null))
+            throw new InvalidDataException($"{config.Diffusion.Method} needs an SPE map for every training image (--masks)");
+
+        torch.manual_seed(config.Seed); // network initialisation
+        using var nets = new SrDiffNetworks(config.Model);
+        nets.to(device);
+        using var model = config.Stage == TrainingStage.Diffusion ? new SrDiffusionModel(nets, config.Diffusion, device) : null;
+        nn.Module trainable;
+        if (config.Stage == TrainingStage.Rrdb)
+        {
+            trainable = nets.Rrdb ?? throw new InvalidDataException("stage rrdb needs a model with UseRrdb = true");
+        }
+        else
+        {
+            trainable = nets.Denoiser;
+            if (nets.Rrdb is { } rrdb)
+            {
+                if (rrdbWeights != null) log($"RRDB: {LoadRrdbWeights(rrdb, rrdbWeights)}");
+                else if (latest is null) log("RRDB: no --rrdb weights given; the encoder stays at its random initialisation (frozen)");
+                foreach (var p in rrdb.parameters()) p.requires_grad = false;
+            }
+        }
+        var parameters = trainable.parameters().Where(p => p.requires_grad).ToList();
+        using var adam = optim.Adam(parameters, lr: config.Lr.BaseLr);
+        using var ema = config.EmaDecay is double d ? new ExponentialMovingAverage(trainable, d) : null;
+
+        long start = 0;
+        if (resume && latest is { } l)
+        {
+            start = LoadCheckpoint(l.Folder, nets, adam, ema);
+            log($"resumed from {l.Folder} (step {start})");
+        }
+        using var csv = CsvLog.Open(Path.Combine(runDirectory, LogFile), ["step", "loss", "lr", "seconds"], keepBelowStep: start);
+
+        long end = Math.Min(config.Steps, stopAfterStep ?? long.MaxValue);
+        var clock = Stopwatch.StartNew();
+        double lastLoss = double.NaN;
+        string latestFolder = latest?.Folder ?? "";
+        trainable.train();
+        for (long step = start; step < end; step++)
+        {
+            if (cancellationToken.IsCancellationRequested) { end = step; break; }
+            using (var scope = NewDisposeScope())
+            {
+                double lr = config.Lr.At(step);
+                foreach (var g in adam.ParamGroups) g.LearningRate = lr;
+                using var batch = data.GetBatch(step, config.BatchSize, config.Seed, config.NeedsMasks, device);
+                var gen = new Generator((ulong)SrPatchDataset.Mix(config.Seed, step, 0xD1FF), device.type == DeviceType.CUDA ? CPU : device);
+                adam.zero_grad();
+                Tensor loss = config.Stage == TrainingStage.Rrdb
+                    ? nn.functional.l1_loss(nets.Rrdb!.call(batch.Lr), batch.Hr)
+                    : model!.TrainingLoss(batch.Hr, batch.Lr, batch.LrUp, batch.Mask, gen);
+                loss.backward();
+                if (config.GradClipNorm is double clip) nn.utils.clip_grad_norm_(parameters, clip);
+                adam.step();
+                ema?.Update();
+                lastLoss = loss.item<float>();
+                gen.Dispose();
+                if (!double.IsFinite(lastLoss))
+                    throw new InvalidOperationException($"loss became {lastLoss} at step {step}; lower the learning rate or enable --grad-clip. The last checkpoint is intact: {latestFolder}");
+                if (step % config.LogEvery == 0 || step == end - 1)
+                    csv.Append(step, lastLoss, lr, Math.Round(clock.Elapsed.TotalSeconds, 3));
+            }
+            progress?.Report(new ProgressInfo(config.Stage == TrainingStage.Rrdb ? "train rrdb" : "train", step + 1 - start, end - start, $"loss {lastLoss:F4}"));
+            bool last = step + 1 == end;
+            if ((step + 1) % config.CheckpointEvery == 0 || last)
+                latestFolder = store.Save(step + 1, f => SaveCheckpoint(f, step + 1, config, nets, adam, ema));
+        }
+        return new TrainResult(runDirectory, start, end, lastLoss, clock.Elapsed.TotalSeconds, latestFolder);
+    }
+
+    /// <summary>Writes a checkpoint folder (also a complete model folder for sampling and evaluation).</summary>
+    private static void SaveCheckpoint(string folder, long step, TrainConfig config, SrDiffNetworks nets,
+                                       TorchSharp.Modules.OptimizerHelper adam, ExponentialMovingAverage? ema)
+    {
+        StateDictFile.SaveNetworks(nets, Path.Combine(folder, ModelFile));
+        config.Model.Save(Path.Combine(folder, ModelConfigFile));
+        config.Diffusion.Save(Path.Combine(folder, DiffusionFile));
+        AtomicFile.Write(Path.Combine(folder, OptimizerFile), s => adam.save_py(s, leaveOpen: true));
+        if (ema != null)
+        {
+            var dict = new Dictionary<string, Tensor>();
+            foreach (var (n, t) in ema.Shadows) dict[n] = t;
+            AtomicFile.Write(Path.Combine(folder, EmaFile), s => PyTorchPickler.PickleStateDict(s, dict, leaveOpen: true));
+        }
+        AtomicFile.WriteAllText(Path.Combine(folder, TrainerStateFile),
+            JsonSerializer.Serialize(new { step, seed = config.Seed, stage = config.Stage.ToString(), method = config.Diffusion.Method.ToString() }));
+    }
+
+    private static long LoadCheckpoint(string folder, SrDiffNetworks nets, TorchSharp.Modules.OptimizerHelper adam, ExponentialMovingAverage? ema)
+    {
+        StateDictFile.LoadNetworks(nets, Path.Combine(folder, ModelFile));
+        var optPath = Path.Combine(folder, OptimizerFile);
+        if (!File.Exists(optPath)) throw new FileNotFoundException($"{optPath} missing: the checkpoint is incomplete; delete the folder to fall back to the previous one", optPath);
+        using (var fs = File.OpenRead(optPath)) adam.load_py(fs, leaveOpen: true);
+        if (ema != null)
+        {
+            var emaPath = Path.Combine(folder, EmaFile);
+            if (!File.Exists(emaPath)) throw new FileNotFoundException($"{emaPath} missing but the run uses EMA", emaPath);
+            var table = PyTorchUnpickler.UnpickleStateDict(emaPath);
+            var dict = table.Keys.Cast<object>().ToDictionary(k => (string)k, k => (Tensor)table[k]!);
+            ema.Load(dict);
+        }
+        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, TrainerStateFile)));
+        return doc.RootElement.GetProperty("step").GetInt64();
+    }
+
+    /// <summary>
+    /// Loads RRDB weights from a stage-1 run folder (its newest checkpoint), a checkpoint/model folder, or a state-dict
+    /// file holding either a bare RRDB or a full diffusion model (<c>rrdb.*</c> keys).
+    /// </summary>
+    public static StateDictLoadReport LoadRrdbWeights(RRDBNet rrdb, string path)
+    {
+        return StateDictFile.LoadRrdb(rrdb, ResolveModelFile(path));
+    }
+
+    /// <summary>
+    /// The <c>model.pt</c> behind a path: a file itself, a model/checkpoint folder, or a run folder (newest checkpoint).
+    /// </summary>
+    public static string ResolveModelFile(string path) => Path.Combine(ResolveModelFolder(path, out var file) ?? "", file);
+
+    /// <summary>
+    /// Resolves a model folder (holding model.pt + config.json [+ diffusion.json]) from a run folder, checkpoint folder or
+    /// model folder; for a plain file returns its folder and sets <paramref name="file"/> to its name.
+    /// </summary>
+    public static string? ResolveModelFolder(string path, out string file)
+    {
+        file = ModelFile;
+        if (File.Exists(path)) { file = Path.GetFileName(path); return Path.GetDirectoryName(Path.GetFullPath(path)); }
+        if (!Directory.Exists(path))
+            throw new FileNotFoundException($"model not found: {path} (expected a run folder, a checkpoint folder with {ModelFile}, or a .pt file)", path);
+        if (File.Exists(Path.Combine(path, ModelFile))) return Path.GetFullPath(path);
+        var ck = new CheckpointStore(Path.Combine(path, "checkpoints"), keep: 0).Latest();
+        if (ck is { } c) return c.Folder;
+        throw new FileNotFoundException($"{path} holds neither {ModelFile} nor checkpoints/ — is it a training run or model folder?", path);
+    }
+}

@@ -1,0 +1,87 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using SamDiffSR.Config;
+using SamDiffSR.Diffusion;
+using SamDiffSR.IO;
+
+namespace SamDiffSR.Training;
+
+/// <summary>Which network a run trains.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<TrainingStage>))]
+public enum TrainingStage
+{
+    /// <summary>Stage 1: the RRDB LR encoder, L1 on the HR image (SRDiff's <c>rrdb</c> task).</summary>
+    Rrdb,
+    /// <summary>Stage 2: the conditional U-Net with the RRDB frozen (SRDiff / SAM-DiffSR / SAM+SRDiff).</summary>
+    Diffusion,
+}
+
+/// <summary>
+/// Everything a training run depends on, saved as <c>config.json</c> in the run folder (and checked on resume:
+/// a resumed run must have the same config, except that <see cref="Steps"/> may grow).
+/// Paper defaults: batch 16 (the official config uses 64), Adam 2e-4, cosine decay (official: StepLR 200k/0.5),
+/// 400k steps, 160-px HR patches.
+/// </summary>
+public sealed record TrainConfig(
+    TrainingStage Stage,
+    ModelConfig Model,
+    DiffusionOptions Diffusion,
+    PatchOptions Patch,
+    int Steps,
+    int BatchSize,
+    LearningRateSchedule Lr,
+    double? GradClipNorm = null,
+    double? EmaDecay = null,
+    long Seed = 0,
+    int CheckpointEvery = 1000,
+    int KeepCheckpoints = 3,
+    int LogEvery = 1)
+{
+    public TrainConfig Validate()
+    {
+        Model.Validate();
+        Diffusion.Validate();
+        Patch.Validate(Model.Scale);
+        if (Steps < 1) throw new InvalidDataException($"Steps must be >= 1, got {Steps}");
+        if (BatchSize < 1) throw new InvalidDataException($"BatchSize must be >= 1, got {BatchSize}");
+        if (CheckpointEvery < 1) throw new InvalidDataException($"CheckpointEvery must be >= 1, got {CheckpointEvery}");
+        if (GradClipNorm is <= 0) throw new InvalidDataException($"GradClipNorm must be > 0 when set, got {GradClipNorm}");
+        if (EmaDecay is <= 0 or >= 1) throw new InvalidDataException($"EmaDecay must be in (0, 1) when set, got {EmaDecay}");
+        if (Stage == TrainingStage.Diffusion && Diffusion.Method == SrMethod.SamConcat && Model.ExtraInputChannels != 1)
+            throw new InvalidDataException("SAM+SRDiff needs a model with ExtraInputChannels = 1");
+        return this;
+    }
+
+    /// <summary>Whether batches carry SPE masks.</summary>
+    [JsonIgnore]
+    public bool NeedsMasks => Stage == TrainingStage.Diffusion && Diffusion.NeedsMasks;
+
+    public static JsonSerializerOptions JsonOptions { get; } = new()
+    {
+        WriteIndented = true,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        Converters = { new JsonStringEnumConverter() },
+        TypeInfoResolver = new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver(),
+    };
+
+    public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
+
+    public void Save(string path) => AtomicFile.WriteAllText(path, ToJson() + "\n");
+
+    public static TrainConfig Load(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"training config not found: {path}", path);
+        try
+        {
+            return (JsonSerializer.Deserialize<TrainConfig>(File.ReadAllText(path), JsonOptions)
+                    ?? throw new InvalidDataException($"{path}: empty config")).Validate();
+        }
+        catch (JsonException ex)
+        {
+            throw new InvalidDataException($"{path}: invalid training config ({ex.Message}). Fix it, or start a new run folder.", ex);
+        }
+    }
+
+    /// <summary>Equal for resume purposes: everything but the step count.</summary>
+    public bool CompatibleForResume(TrainConfig other) => this with { Steps = 0 } == other with { Steps = 0 };
+}
