@@ -1,0 +1,98 @@
+using System.Globalization;
+using SamDiffSR.Config;
+using SamDiffSR.Diffusion;
+using SamDiffSR.Masks;
+using SamDiffSR.Runtime;
+using SamDiffSR.Training;
+
+namespace SamDiffSR.Cli.Commands;
+
+/// <summary><c>samdiffsr train</c>: stage 1 (RRDB) or stage 2 (diffusion) training with resumable checkpoints.</summary>
+public sealed class TrainCommand : ICliCommand
+{
+    public string Name => "train";
+
+    public string Summary => "Train the RRDB encoder (stage 1) or SRDiff / SAM-DiffSR / SAM+SRDiff (stage 2); resumable.";
+
+    public string Usage => """
+        samdiffsr train --stage rrdb|diffusion --hr <dir> --out <run dir> [--masks <dir of .npy>]
+                        [--preset tiny|tinycpu|samdiffsrpaperx4|...] [--method srdiff|samdiffsr|samconcat]
+                        [--modulation paper|official] [--loss l1|l2] [--steps N] [--batch B] [--patch P]
+                        [--lr 2e-4] [--lr-schedule step|cosine|constant] [--lr-step 200000] [--lr-gamma 0.5]
+                        [--grad-clip X] [--ema D] [--seed S] [--checkpoint-every N] [--keep 3]
+                        [--rrdb <stage-1 run|model folder|.pt>] [--resume] [--threads T]
+                        [--flips] [--rotations] [--lr-up official|exact] [--mask-alignment aligned|official]
+                        [--reduce zero|none|zscore] [--no-verify]
+          Defaults follow the paper (SAM-DiffSR, Paper modulation, L1 as the released code, cosine LR decay,
+          160-px patches, batch 16, 400k steps, reduce = zero single-region patches); --modulation official and
+          --lr-schedule step reproduce the released code. Writes config.json, log.csv and checkpoints/step_N/
+          (each a model folder for 'sample' and 'eval'). --resume continues from the newest checkpoint.
+        """;
+
+    public int Run(CliArgs args, CliContext ctx)
+    {
+        var stage = args.Choice("stage", "diffusion", "rrdb", "diffusion") == "rrdb" ? TrainingStage.Rrdb : TrainingStage.Diffusion;
+        string hr = args.Require("hr"), outDir = args.Require("out");
+        string? masks = args.Get("masks"), rrdb = args.Get("rrdb");
+        var preset = args.GetOr("preset", "tiny");
+        var method = args.Choice("method", "samdiffsr", "srdiff", "samdiffsr", "samconcat") switch
+        {
+            "srdiff" => SrMethod.SrDiff,
+            "samconcat" => SrMethod.SamConcat,
+            _ => SrMethod.SamDiffSR,
+        };
+        var modulation = args.Choice("modulation", "paper", "paper", "official") == "official" ? ModulationMode.OfficialCode : ModulationMode.Paper;
+        var loss = args.Choice("loss", "l1", "l1", "l2") == "l2" ? LossType.L2 : LossType.L1;
+        int steps = args.Int("steps", 400_000), batch = args.Int("batch", 16), patch = args.Int("patch", 160);
+        double lr = args.Double("lr", 2e-4);
+        var sched = args.Choice("lr-schedule", "cosine", "step", "cosine", "constant") switch
+        {
+            "step" => LrScheduleKind.Step,
+            "constant" => LrScheduleKind.Constant,
+            _ => LrScheduleKind.Cosine,
+        };
+        int lrStep = args.Int("lr-step", 200_000);
+        double lrGamma = args.Double("lr-gamma", 0.5);
+        double? clip = args.Has("grad-clip") ? args.Double("grad-clip", 0) : null;
+        double? ema = args.Has("ema") ? args.Double("ema", 0) : null;
+        long seed = args.Int("seed", 0);
+        int every = args.Int("checkpoint-every", 1000), keep = args.Int("keep", 3), threads = args.Int("threads", 0);
+        bool resume = args.Flag("resume"), flips = args.Flag("flips"), rot = args.Flag("rotations"), noVerify = args.Flag("no-verify");
+        var lrUp = args.Choice("lr-up", "official", "official", "exact") == "exact" ? LrUpRecipe.MatlabExact : LrUpRecipe.Official;
+        var align = args.Choice("mask-alignment", "aligned", "aligned", "official") == "official" ? MaskAlignment.OfficialMisaligned : MaskAlignment.Aligned;
+        var reduce = args.Choice("reduce", "zero", "zero", "none", "zscore") switch
+        {
+            "none" => SpeReduce.None,
+            "zscore" => SpeReduce.ZScore,
+            _ => SpeReduce.AllSameToZero,
+        };
+        args.EnsureAllUsed();
+
+        ModelConfig model;
+        try { model = ModelConfig.Preset(preset); }
+        catch (ArgumentException ex) { throw new CliUsageException(ex.Message); }
+        if (method == SrMethod.SamConcat && model.ExtraInputChannels == 0) model = model with { ExtraInputChannels = 1 };
+        var diffusion = new DiffusionOptions(method, Modulation: method == SrMethod.SamDiffSR ? modulation : ModulationMode.None, Loss: loss, LrUp: lrUp);
+        var config = new TrainConfig(stage, model, diffusion, new PatchOptions(patch, flips, rot, align, reduce), steps, batch,
+            new LearningRateSchedule(sched, lr, lrStep, lrGamma, steps), clip, ema, seed, every, keep).Validate();
+        if (config.NeedsMasks && masks is null) throw new CliUsageException($"--method {method} needs --masks <dir of SPE .npy> (make them with 'samdiffsr masks generate')");
+
+        TorchRuntime.Initialize(threads);
+        ctx.Err.WriteLine($"[train] {TorchRuntime.Describe()}");
+        var store = masks is null || !config.NeedsMasks ? null
+            : new MaskStore(masks, new MaskStoreOptions(ShapeMismatch: ShapeMismatchPolicy.TrimToImage), line => ctx.Err.WriteLine(line));
+        var progress = new ConsoleProgress(ctx);
+        TrainResult r;
+        try
+        {
+            var data = SrPatchDataset.Load(hr, model.Scale, config.Patch, lrUp, store, !noVerify, line => ctx.Err.WriteLine(line), progress);
+            progress.Finish();
+            ctx.Err.WriteLine($"[train] {data.Count} training images ({data.Skipped.Count} skipped as smaller than the patch), stage {stage}, {method}");
+            r = SrTrainer.Run(config, data, outDir, resume, rrdb, line => ctx.Err.WriteLine("[train] " + line), progress);
+        }
+        finally { progress.Finish(); }
+        ctx.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"trained steps {r.StartStep}..{r.EndStep}, last loss {r.LastLoss:F5}, {r.Seconds:F1} s; checkpoint {r.LatestCheckpoint}"));
+        return 0;
+    }
+}

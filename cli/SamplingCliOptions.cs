@@ -1,0 +1,22 @@
+using SamDiffSR.Diffusion;
+
+namespace SamDiffSR.Cli;
+
+/// <summary>Shared sampler options (--sampler, --steps, --eta, --tile, --overlap).</summary>
+public static class SamplingCliOptions
+{
+    public const string Help = """
+          --sampler   ddpm (official: all T steps, default) or ddim (--steps k, --eta, default 0 = deterministic)
+          --tile      tiled inference: LR tile size in pixels (0 = whole image), --overlap LR pixels (default 8)
+        """;
+
+    public static SamplingOptions Parse(CliArgs args)
+    {
+        var kind = args.Choice("sampler", "ddpm", "ddpm", "ddim") == "ddim" ? SamplerKind.Ddim : SamplerKind.Ddpm;
+        int steps = args.Int("steps", kind == SamplerKind.Ddim ? 50 : 100);
+        double eta = args.Double("eta", 0);
+        int tile = args.Int("tile", 0), overlap = args.Int("overlap", 8);
+        try { return new SamplingOptions(kind, steps, eta, DdimSpacing.Uniform, tile, overlap).Validate(int.MaxValue); }
+        catch (ArgumentException ex) { throw new CliUsageException(ex.Message); }
+    }
+}
