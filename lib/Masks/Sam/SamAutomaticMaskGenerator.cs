@@ -130,7 +130,9 @@ public sealed class SamAutomaticMaskGenerator
                     for (int i = 0; i < bin.Length; i++) bin[i] = logits[i] > thr;
                     var box = SamAmg.MaskToBox(bin, ch, cw);
                     if (SamAmg.IsBoxNearCropEdge(box, cropBox, w, h)) continue;
-                    data.Add(new Candidate(bin, box, iou, stab, batch[p].X, batch[p].Y));
+                    // RLE-encode at once (as SAM does) so only compressed masks are held until NMS
+                    var mask = BinaryMask.FromRowMajor(UncropMask(bin, cw, ch, x0, y0, w, h), h, w);
+                    data.Add(new Candidate(mask, box, iou, stab, batch[p].X, batch[p].Y));
                 }
             done += batch.Length;
             progress?.Report(new ProgressInfo("sam", done, total, $"crop {cropBox[0]},{cropBox[1]},{cropBox[2]},{cropBox[3]}"));
@@ -141,11 +143,8 @@ public sealed class SamAutomaticMaskGenerator
         foreach (int i in keep)
         {
             var d = data[i];
-            var full = UncropMask(d.CropMask!, cw, ch, x0, y0, w, h);
             result.Add(d with
             {
-                CropMask = null,
-                Mask = BinaryMask.FromRowMajor(full, h, w),
                 Box = new[] { d.Box[0] + x0, d.Box[1] + y0, d.Box[2] + x0, d.Box[3] + y0 },
                 PointX = d.PointX + x0,
                 PointY = d.PointY + y0,
@@ -196,9 +195,8 @@ public sealed class SamAutomaticMaskGenerator
         return full;
     }
 
-    private sealed record Candidate(bool[]? CropMask, int[] Box, float Iou, float Stability, double PointX, double PointY)
+    private sealed record Candidate(BinaryMask Mask, int[] Box, float Iou, float Stability, double PointX, double PointY)
     {
-        public BinaryMask Mask { get; init; } = null!;
         public int[] CropBox { get; init; } = Array.Empty<int>();
     }
 }
