@@ -102,6 +102,9 @@ public static class SrTrainer
             log($"resumed from {l.Folder} (step {start})");
         }
         using var csv = CsvLog.Open(Path.Combine(runDirectory, LogFile), ["step", "loss", "lr", "seconds"], keepBelowStep: start);
+        // 'seconds' is cumulative training time over all processes of the run.
+        var kept = CsvLog.Read(csv.Path).Rows;
+        double secondsOffset = kept.Count > 0 ? kept[^1][3] : 0;
 
         long end = Math.Min(config.Steps, stopAfterStep ?? long.MaxValue);
         var clock = Stopwatch.StartNew();
@@ -130,7 +133,7 @@ public static class SrTrainer
                 if (!double.IsFinite(lastLoss))
                     throw new InvalidOperationException($"loss became {lastLoss} at step {step}; lower the learning rate or enable --grad-clip. The last checkpoint is intact: {latestFolder}");
                 if (step % config.LogEvery == 0 || step == end - 1)
-                    csv.Append(step, lastLoss, lr, Math.Round(clock.Elapsed.TotalSeconds, 3));
+                    csv.Append(step, lastLoss, lr, Math.Round(secondsOffset + clock.Elapsed.TotalSeconds, 3));
             }
             progress?.Report(new ProgressInfo(config.Stage == TrainingStage.Rrdb ? "train rrdb" : "train", step + 1 - start, end - start, $"loss {lastLoss:F4}"));
             bool last = step + 1 == end;
