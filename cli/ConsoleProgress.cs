@@ -12,9 +12,18 @@ public sealed class ConsoleProgress(CliContext ctx) : IProgress<ProgressInfo>
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private long _lastDrawMs = -100_000;
     private bool _drewInPlace;
+    private string? _stage;
 
     public void Report(ProgressInfo p)
     {
+        if (p.Stage != _stage)
+        {
+            // A new stage: restart the clock so elapsed time and ETA describe this stage.
+            if (_drewInPlace) Finish();
+            _stage = p.Stage;
+            _clock.Restart();
+            _lastDrawMs = -100_000;
+        }
         bool final = p.Total > 0 && p.Done >= p.Total;
         long now = _clock.ElapsedMilliseconds;
         int minGap = ctx.Interactive ? 100 : 5000;

@@ -77,9 +77,12 @@ public static class Quickstart
             new MaskGenerationOptions(MaskFrom.Hr, model.Scale, SpeOptions.Paper), progress, log, cancellationToken: cancellationToken);
 
         var patch = new PatchOptions(o.Patch, Flips: true, Rotations: true);
-        var store = new MaskStore(masksDir, new MaskStoreOptions(ShapeMismatch: ShapeMismatchPolicy.TrimToImage), log);
+        int trimmed = 0;
+        var store = new MaskStore(masksDir, new MaskStoreOptions(ShapeMismatch: ShapeMismatchPolicy.TrimToImage),
+            line => { if (line.Contains("trimmed", StringComparison.Ordinal)) trimmed++; else log(line); });
         var data = SrPatchDataset.Load(trainSet, model.Scale, patch, LrUpRecipe.Official, store, log: log);
-        log($"      {data.Count} training images, {data.Skipped.Count} skipped (smaller than {o.Patch} px), {mr.MeanMasksPerImage:F0} masks per image");
+        log($"      {data.Count} training images, {data.Skipped.Count} skipped (smaller than {o.Patch} px), {mr.MeanMasksPerImage:F0} masks per image, " +
+            $"{trimmed} maps trimmed to the image modcropped to x{model.Scale}");
 
         TrainConfig Cfg(TrainingStage stage, DiffusionOptions d, int steps) => new(stage, model, d, patch, steps, o.BatchSize,
             new LearningRateSchedule(LrScheduleKind.Cosine, o.Lr, TotalSteps: steps), GradClipNorm: 1.0, Seed: o.Seed,
