@@ -228,7 +228,7 @@ public static class StateDictFile
             if (dict.ContainsKey(key)) throw new ArgumentException($"extra tensor '{key}' collides with a module key.", nameof(extra));
             dict[key] = ToCpuContiguous(t);
         }
-        AtomicFile.Write(path, s => PyTorchPickler.PickleStateDict(s, dict, leaveOpen: true));
+        AtomicFile.Write(path, s => PyTorchStateDictWriter.Write(s, dict));
     }
 
     /// <summary>

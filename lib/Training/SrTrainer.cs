@@ -37,7 +37,7 @@ public sealed record TrainResult(string RunDirectory, long StartStep, long EndSt
 public static class SrTrainer
 {
     public const string ModelFile = "model.pt", ModelConfigFile = "config.json", DiffusionFile = "diffusion.json",
-        OptimizerFile = "optimizer.pt", EmaFile = "ema.pt", TrainerStateFile = "trainer.json", LogFile = "log.csv";
+        OptimizerFile = "optimizer.bin", EmaFile = "ema.pt", TrainerStateFile = "trainer.json", LogFile = "log.csv";
 
     /// <summary>Runs (or resumes) a training run in <paramref name="runDirectory"/>.</summary>
     /// <param name="config">The run's configuration.</param>
@@ -150,12 +150,13 @@ public static class SrTrainer
         StateDictFile.SaveNetworks(nets, Path.Combine(folder, ModelFile));
         config.Model.Save(Path.Combine(folder, ModelConfigFile));
         config.Diffusion.Save(Path.Combine(folder, DiffusionFile));
-        AtomicFile.Write(Path.Combine(folder, OptimizerFile), s => adam.save_py(s, leaveOpen: true));
+        // TorchSharp's own optimizer format (PyBridge's pickler does not work inside notebook kernels).
+        AtomicFile.Write(Path.Combine(folder, OptimizerFile), s => { using var w = new BinaryWriter(s, System.Text.Encoding.UTF8, leaveOpen: true); adam.save_state_dict(w); });
         if (ema != null)
         {
             var dict = new Dictionary<string, Tensor>();
             foreach (var (n, t) in ema.Shadows) dict[n] = t;
-            AtomicFile.Write(Path.Combine(folder, EmaFile), s => PyTorchPickler.PickleStateDict(s, dict, leaveOpen: true));
+            AtomicFile.Write(Path.Combine(folder, EmaFile), s => PyTorchStateDictWriter.Write(s, dict));
         }
         AtomicFile.WriteAllText(Path.Combine(folder, TrainerStateFile),
             JsonSerializer.Serialize(new { step, seed = config.Seed, stage = config.Stage.ToString(), method = config.Diffusion.Method.ToString() }));
@@ -166,7 +167,7 @@ public static class SrTrainer
         StateDictFile.LoadNetworks(nets, Path.Combine(folder, ModelFile));
         var optPath = Path.Combine(folder, OptimizerFile);
         if (!File.Exists(optPath)) throw new FileNotFoundException($"{optPath} missing: the checkpoint is incomplete; delete the folder to fall back to the previous one", optPath);
-        using (var fs = File.OpenRead(optPath)) adam.load_py(fs, leaveOpen: true);
+        using (var fs = File.OpenRead(optPath)) using (var r = new BinaryReader(fs)) adam.load_state_dict(r);
         if (ema != null)
         {
             var emaPath = Path.Combine(folder, EmaFile);
