@@ -38,15 +38,18 @@ internal static class DenseMatrix
     }
 
     /// <summary>
-    /// Left-looking Cholesky factorisation with diagonal pivoting of a symmetric positive semi-definite n×n matrix,
-    /// stopped at numerical rank (largest remaining diagonal ≤ n·ε_mach·max diagonal, the LAPACK dpstrf default):
-    /// returns the rows of Fᵀ (r×n, row l = column l of F) with A ≈ F Fᵀ. Pivoting makes it rank revealing (Higham,
-    /// Accuracy and Stability of Numerical Algorithms, 2nd ed., §10.3); cost O(n r²).
+    /// Cholesky factorisation with diagonal pivoting of a symmetric positive semi-definite n×n matrix, stopped at
+    /// numerical rank (largest remaining diagonal ≤ n·ε_mach·max diagonal, the LAPACK dpstrf default): returns the
+    /// rows of Fᵀ (r×n, row l = column l of F) with A ≈ F Fᵀ. Pivoting makes it rank revealing (Higham, Accuracy
+    /// and Stability of Numerical Algorithms, 2nd ed., §10.3); cost O(n r²). Blocked like dpstrf: within a block of
+    /// 32 pivots each new column is formed left-looking from the block's earlier columns only, then the trailing
+    /// matrix gets one rank-32 update, so the matrix is streamed through memory n/32 times instead of n times.
     /// Negative remaining diagonals (not PSD) end the factorisation like a zero pivot and are counted.
     /// </summary>
     public static double[] PivotedCholeskyRows(ReadOnlySpan<double> matrix, int n, out int rank, out int negativePivots)
     {
-        var a = matrix.ToArray();
+        const int block = 32;
+        var a = matrix.ToArray(); // holds A minus the rank updates of all completed blocks
         var diag = new double[n];
         double maxDiag = 0;
         for (var i = 0; i < n; i++) { diag[i] = a[i * n + i]; maxDiag = Math.Max(maxDiag, diag[i]); }
@@ -54,27 +57,47 @@ internal static class DenseMatrix
         var used = new bool[n];
         var rows = new List<double[]>();
         negativePivots = 0;
-        for (var step = 0; step < n; step++)
+        var done = false;
+        while (!done && rows.Count < n)
         {
-            var j = -1;
-            var best = double.NegativeInfinity;
-            for (var i = 0; i < n; i++)
-                if (!used[i] && diag[i] > best) { best = diag[i]; j = i; }
-            if (j < 0 || best <= tol)
+            var blockStart = rows.Count;
+            while (rows.Count - blockStart < block && rows.Count < n)
             {
-                for (var i = 0; i < n; i++) if (!used[i] && diag[i] < -tol) negativePivots++;
-                break;
+                var j = -1;
+                var best = double.NegativeInfinity;
+                for (var i = 0; i < n; i++)
+                    if (!used[i] && diag[i] > best) { best = diag[i]; j = i; }
+                if (j < 0 || best <= tol)
+                {
+                    for (var i = 0; i < n; i++) if (!used[i] && diag[i] < -tol) negativePivots++;
+                    done = true;
+                    break;
+                }
+                // f = (A − earlier blocks)[j, :] − Σ_{l in this block} F[l, j] F[l, :], then / √pivot on unused indices.
+                var f = a.AsSpan(j * n, n).ToArray();
+                for (var l = blockStart; l < rows.Count; l++)
+                    if (rows[l][j] != 0) DenseKernels.Axpy(-rows[l][j], rows[l], f);
+                var piv = Math.Sqrt(best);
+                for (var i = 0; i < n; i++) f[i] = used[i] ? 0 : f[i] / piv;
+                f[j] = piv;
+                used[j] = true;
+                for (var i = 0; i < n; i++) if (!used[i]) diag[i] -= f[i] * f[i];
+                rows.Add(f);
             }
-            // f = A[j, :] − Σ_l F[l, j] F[l, :], then f / √pivot on the unused indices, 0 on used ones.
-            var f = a.AsSpan(j * n, n).ToArray();
-            foreach (var row in rows)
-                if (row[j] != 0) DenseKernels.Axpy(-row[j], row, f);
-            var piv = Math.Sqrt(best);
-            for (var i = 0; i < n; i++) f[i] = used[i] ? 0 : f[i] / piv;
-            f[j] = piv;
-            used[j] = true;
-            for (var i = 0; i < n; i++) if (!used[i]) diag[i] -= f[i] * f[i];
-            rows.Add(f);
+            // Trailing update with this block: A[i, :] −= Σ_l F[l, i] F[l, :] for the rows still unused.
+            var blk = rows.GetRange(blockStart, rows.Count - blockStart);
+            if (blk.Count > 0 && !done)
+            {
+                var usedSnapshot = (bool[])used.Clone();
+                var aRef = a;
+                SymmetricEigen.ForRows(n, i =>
+                {
+                    if (usedSnapshot[i]) return;
+                    var row = aRef.AsSpan(i * n, n);
+                    foreach (var fl in blk)
+                        if (fl[i] != 0) DenseKernels.Axpy(-fl[i], fl, row);
+                }, n);
+            }
         }
         rank = rows.Count;
         var result = new double[rank * n];

@@ -7,9 +7,9 @@ namespace SamDiffSR.Metrics.Perceptual;
 /// EISPACK tql2 scheme; Golub and Van Loan §8.3), accumulating the plane rotations into the rows of Qᵀ.
 /// <para>Cost is O(n³): ≈ 4/3 n³ flops for the reduction (only the lower triangle is read and updated), 4/3 n³ for
 /// forming Q and ≈ 4.5 n³ for the rotations when vectors are wanted. Row updates are spread over threads above 192
-/// columns; every number is still computed in a fixed order, so results repeat exactly on one machine. Measured on
-/// this project's 2-core CI-class machine under heavy load: n = 1024 ≈ 3 s (values only) / 5 s (with vectors); the
-/// cost grows as n³ (n = 2048: ≈ 8×).</para>
+/// columns; every number is still computed in a fixed order, so results repeat exactly on one machine. n = 2048
+/// takes seconds (eigenvalues only) to tens of seconds (with vectors) on a small CPU; see
+/// lib/Metrics/Perceptual/README.md for measurements.</para>
 /// <para>The input is symmetrised as (A + Aᵀ)/2 before the reduction.</para>
 /// </summary>
 public static class SymmetricEigen

@@ -150,6 +150,27 @@ public sealed class FrechetDistanceTests
         Assert.Single(chol.Warnings); // only the first set is rank deficient
     }
 
+    [Theory]
+    [InlineData(100, 150)] // full rank, four blocks of the blocked pivoted Cholesky
+    [InlineData(90, 50)]   // rank 49 (50 samples), the factorisation stops inside its second block
+    public void LargerCasesAgreeBetweenFactorizationsAcrossCholeskyBlocks(int dim, int samples)
+    {
+        var rng = new Random(dim + samples);
+        var f1 = Enumerable.Range(0, samples * dim).Select(_ => La.Gaussian(rng)).ToArray();
+        var f2 = Enumerable.Range(0, 3 * dim * dim).Select(_ => 0.2 + 1.5 * La.Gaussian(rng)).ToArray();
+        var a = GaussianStatistics.FromFeatures(f1, samples, dim);
+        var b = GaussianStatistics.FromFeatures(f2, 3 * dim, dim);
+        var chol = FrechetDistance.TraceSqrtProduct(a.Covariance, b.Covariance, dim, 0, out var c1, CovarianceFactorization.PivotedCholesky);
+        var eig = FrechetDistance.TraceSqrtProduct(a.Covariance, b.Covariance, dim, 0, out var c2, CovarianceFactorization.Eigen);
+        Assert.Equal(eig, chol, 8);
+        Assert.Equal((0, 0), (c1, c2));
+        if (samples > dim)
+        {
+            var root = La.DenmanBeaversSqrt(La.MatMul(a.Covariance.ToArray(), b.Covariance.ToArray(), dim), dim, 80);
+            Assert.Equal(La.Trace(root, dim), chol, 7);
+        }
+    }
+
     [Fact]
     public void NonPsdInputIsReportedAsClamped()
     {
