@@ -113,22 +113,24 @@ public sealed class OnnxLpips : IDisposable
             throw new ArgumentException($"LPIPS needs RGB images; got {first.Channels} and {second.Channels} channels.");
         if (first.Height != second.Height || first.Width != second.Width)
             throw new ArgumentException($"LPIPS compares images of equal size; got {first.Height}×{first.Width} and {second.Height}×{second.Width}.");
-        long[] shape = [1, 3, first.Height, first.Width];
+        // A model with a fixed batch size B gets B copies of each image (only the first result is used).
+        var n = _fixedBatch > 0 ? _fixedBatch : 1;
+        long[] shape = [n, 3, first.Height, first.Width];
         if (Settings.Mode == LpipsOnnxMode.Distance)
         {
             var outs = _net.Run(
-                [(_inputs[0], OnnxNetwork.PackNchw([first], _normalization), shape), (_inputs[1], OnnxNetwork.PackNchw([second], _normalization), shape)],
+                [(_inputs[0], Repeat(first, n), shape), (_inputs[1], Repeat(second, n), shape)],
                 _outputs);
-            if (outs[0].Data.Length != 1)
+            if (outs[0].Data.Length != n)
                 throw _net.Mismatch($"a single distance value per pair from '{_outputs[0]}'; got shape [{string.Join(",", outs[0].Shape)}]");
             return outs[0].Data[0];
         }
 
         IReadOnlyList<FeatureMap> fa, fb;
-        if (_fixedBatch == 1)
+        if (_fixedBatch > 0 && _fixedBatch != 2)
         {
-            fa = Features(OnnxNetwork.PackNchw([first], _normalization), shape);
-            fb = Features(OnnxNetwork.PackNchw([second], _normalization), shape);
+            fa = Split(_net.Run([(_inputs[0], Repeat(first, n), shape)], _outputs), 0, n);
+            fb = Split(_net.Run([(_inputs[0], Repeat(second, n), shape)], _outputs), 0, n);
         }
         else
         {
@@ -142,7 +144,8 @@ public sealed class OnnxLpips : IDisposable
         return LpipsDistance.FromFeatures(fa, fb, _heads!, perLayer);
     }
 
-    private List<FeatureMap> Features(float[] packed, long[] shape) => Split(_net.Run([(_inputs[0], packed, shape)], _outputs), 0, 1);
+    private float[] Repeat(PerceptualImage image, int count) =>
+        OnnxNetwork.PackNchw([.. Enumerable.Repeat(image, count)], _normalization);
 
     private List<FeatureMap> Split(IReadOnlyList<(float[] Data, long[] Shape)> outs, int item, int batch)
     {

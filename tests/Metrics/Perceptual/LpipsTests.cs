@@ -115,6 +115,10 @@ public sealed class LpipsTests : IDisposable
         var expected = LpipsDistance.FromFeatures(Backbone(a), Backbone(b), new LpipsLinearHeads(FixtureHeads));
         Assert.Equal(expected, lpips.Distance(a, b), 5);
         Assert.Equal(lpips.Distance(a, b), lpips.Distance(b, a), 6);
+        // A model exported with a fixed batch of 1 gives the same distance.
+        var sub = Directory.CreateDirectory(Path.Combine(_dir, "fixed")).FullName;
+        using var fixedOne = OnnxLpips.Open(OnnxFixtures.LpipsFeatures(sub, batch: 1), heads: new LpipsLinearHeads(FixtureHeads), threads: 1);
+        Assert.Equal(lpips.Distance(a, b), fixedOne.Distance(a, b), 9);
     }
 
     [Fact]

@@ -36,8 +36,9 @@ internal static class OnnxFixtures
     /// LPIPS backbone stand-in with five 3-channel "feature maps" of the input: Identity, Relu, AveragePool 2×2/2,
     /// Abs, GlobalAveragePool.
     /// </summary>
-    public static string LpipsFeatures(string dir)
+    public static string LpipsFeatures(string dir, object? batch = null)
     {
+        var n = batch ?? "N";
         var nodes = new List<NodeProto>
         {
             Node("Identity", ["input"], ["f1"]),
@@ -46,8 +47,8 @@ internal static class OnnxFixtures
             Node("Abs", ["input"], ["f4"]),
             Node("GlobalAveragePool", ["input"], ["f5"]),
         };
-        return Save(dir, "lpips_features.onnx", nodes, [Value("input", "N", 3, "H", "W")],
-            [Value("f1", "N", 3, "H", "W"), Value("f2", "N", 3, "H", "W"), Value("f3", "N", 3, "H2", "W2"), Value("f4", "N", 3, "H", "W"), Value("f5", "N", 3, 1, 1)]);
+        return Save(dir, "lpips_features.onnx", nodes, [Value("input", n, 3, "H", "W")],
+            [Value("f1", n, 3, "H", "W"), Value("f2", n, 3, "H", "W"), Value("f3", n, 3, "H2", "W2"), Value("f4", n, 3, "H", "W"), Value("f5", n, 3, 1, 1)]);
     }
 
     /// <summary>Whole-LPIPS stand-in: mean over C, H, W of (in0 − in1)² → [N, 1, 1, 1].</summary>
