@@ -51,7 +51,7 @@ internal static class TrainingTestData
     }
 
     /// <summary>A few textured images with smooth multi-region SPE maps, prepared for scale 4.</summary>
-    public static SrPatchDataset TexturedDataset(int count = 3, int size = 48, int patch = 32, LrUpRecipe recipe = LrUpRecipe.Official)
+    public static SrPatchDataset TexturedDataset(int count = 3, int size = 40, int patch = 16, LrUpRecipe recipe = LrUpRecipe.Official)
     {
         var images = new List<SrTrainingImage>();
         for (int i = 0; i < count; i++)
@@ -68,7 +68,7 @@ internal static class TrainingTestData
 
     /// <summary>A Tiny config for fast CPU training runs.</summary>
     public static TrainConfig TinyConfig(TrainingStage stage = TrainingStage.Diffusion, DiffusionOptions? diffusion = null, int steps = 6,
-                                         int patch = 32, int batch = 2, int checkpointEvery = 3, long seed = 7, double? ema = null) =>
+                                         int patch = 16, int batch = 2, int checkpointEvery = 3, long seed = 7, double? ema = null) =>
         new(stage,
             (diffusion ?? DiffusionOptions.SamDiffSRPaper).Method == SrMethod.SamConcat ? ModelConfig.Tiny with { ExtraInputChannels = 1 } : ModelConfig.Tiny,
             diffusion ?? DiffusionOptions.SamDiffSRPaper,
