@@ -129,18 +129,28 @@ public sealed class SrDiffusionModel : IDisposable
     /// <param name="progress">Per-step (or per-tile) progress.</param>
     /// <param name="cancellationToken">Stops between steps.</param>
     public Tensor SuperResolve(Tensor lr, Tensor lrUp, SamplingOptions? sampling = null, Generator? generator = null,
+                               Tensor? mask = null, IProgress<ProgressInfo>? progress = null, CancellationToken cancellationToken = default) =>
+        SuperResolve(lr, lrUp, new GeneratorNoiseSource(generator), sampling, mask, progress, cancellationToken);
+
+    /// <summary>
+    /// <see cref="SuperResolve(Tensor, Tensor, SamplingOptions?, Generator?, Tensor?, IProgress{ProgressInfo}?, CancellationToken)"/>
+    /// with x_T and the per-step z taken from <paramref name="noise"/> (e.g. a <see cref="FixedNoiseSource"/> holding the
+    /// official run's noises, for golden tests). With tiling, every tile draws from the same source in turn.
+    /// </summary>
+    public Tensor SuperResolve(Tensor lr, Tensor lrUp, INoiseSource noise, SamplingOptions? sampling = null,
                                Tensor? mask = null, IProgress<ProgressInfo>? progress = null, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(noise);
         sampling = (sampling ?? SamplingOptions.Official).Validate(Schedule.Timesteps);
         if (Options.Method == SrMethod.SamConcat && mask is null)
             throw new ArgumentException("SAM+SRDiff needs the SPE map of the image at inference (run a segmenter on the LR-up image)");
         CheckShapes(lr, lrUp, mask);
         if (sampling.TileLr > 0 && (lr.shape[2] > sampling.TileLr || lr.shape[3] > sampling.TileLr))
-            return Tiled(lr, lrUp, sampling, generator, mask, progress, cancellationToken);
-        return Whole(lr, lrUp, sampling, generator, mask, progress, cancellationToken);
+            return Tiled(lr, lrUp, sampling, noise, mask, progress, cancellationToken);
+        return Whole(lr, lrUp, sampling, noise, mask, progress, cancellationToken);
     }
 
-    private Tensor Whole(Tensor lr, Tensor lrUp, SamplingOptions sampling, Generator? generator, Tensor? mask,
+    private Tensor Whole(Tensor lr, Tensor lrUp, SamplingOptions sampling, INoiseSource noise, Tensor? mask,
                          IProgress<ProgressInfo>? progress, CancellationToken ct)
     {
         using var grad = no_grad();
@@ -163,7 +173,6 @@ public sealed class SrDiffusionModel : IDisposable
             return Networks.Denoiser.forward(input, t, cond);
         }
         long[] shape = [lr.shape[0], 3, lrUp.shape[2], lrUp.shape[3]];
-        var noise = new GeneratorNoiseSource(generator);
         Tensor x = sampling.Sampler == SamplerKind.Ddpm
             ? _ddpm.Sample(shape, Denoise, noise, progress, null, ct)
             : new DdimSampler(Schedule, sampling.Steps, sampling.Spacing, sampling.Eta, Options.EffectiveClipDenoised)
@@ -174,7 +183,7 @@ public sealed class SrDiffusionModel : IDisposable
     }
 
     /// <summary>Overlapping tiles, each super-resolved on its own, blended with linear ramps in the overlap.</summary>
-    private Tensor Tiled(Tensor lr, Tensor lrUp, SamplingOptions sampling, Generator? generator, Tensor? mask,
+    private Tensor Tiled(Tensor lr, Tensor lrUp, SamplingOptions sampling, INoiseSource noise, Tensor? mask,
                          IProgress<ProgressInfo>? progress, CancellationToken ct)
     {
         using var grad = no_grad();
@@ -194,7 +203,7 @@ public sealed class SrDiffusionModel : IDisposable
             var lrT = lr[.., .., (int)y..(int)(y + th), (int)x..(int)(x + tw)];
             var upT = lrUp[.., .., (int)(y * s)..(int)((y + th) * s), (int)(x * s)..(int)((x + tw) * s)];
             var mT = mask?[.., .., (int)(y * s)..(int)((y + th) * s), (int)(x * s)..(int)((x + tw) * s)];
-            var sr = Whole(lrT, upT, sampling with { TileLr = 0 }, generator, mT, null, ct);
+            var sr = Whole(lrT, upT, sampling with { TileLr = 0 }, noise, mT, null, ct);
             var wt = RampWeights(th * s, tw * s, y > 0 ? ov * s : 0, y + th < h ? ov * s : 0, x > 0 ? ov * s : 0, x + tw < w ? ov * s : 0, lr.device);
             var accView = acc[.., .., (int)(y * s)..(int)((y + th) * s), (int)(x * s)..(int)((x + tw) * s)];
             accView.add_(sr * wt);

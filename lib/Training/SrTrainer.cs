@@ -59,6 +59,8 @@ public static class SrTrainer
         runDirectory = Path.GetFullPath(runDirectory);
         Directory.CreateDirectory(runDirectory);
         var cfgPath = Path.Combine(runDirectory, ModelConfigFile);
+        if (!resume && !File.Exists(cfgPath) && Directory.EnumerateFileSystemEntries(runDirectory).Any())
+            throw new IOException($"{runDirectory} is not empty and holds no training run; choose a new or empty --out folder");
         var store = new CheckpointStore(Path.Combine(runDirectory, "checkpoints"), config.KeepCheckpoints);
         var latest = store.Latest();
         if (File.Exists(cfgPath))
@@ -113,7 +115,14 @@ public static class SrTrainer
         trainable.train();
         for (long step = start; step < end; step++)
         {
-            if (cancellationToken.IsCancellationRequested) { end = step; break; }
+            if (cancellationToken.IsCancellationRequested)
+            {
+                end = step;
+                // Checkpoint the finished steps first (unless the last step already did).
+                if (step > start && step % config.CheckpointEvery != 0)
+                    latestFolder = store.Save(step, f => SaveCheckpoint(f, step, config, nets, adam, ema));
+                break;
+            }
             using (var scope = NewDisposeScope())
             {
                 double lr = config.Lr.At(step);

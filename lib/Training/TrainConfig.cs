@@ -60,6 +60,8 @@ public sealed record TrainConfig(
     {
         WriteIndented = true,
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        RespectRequiredConstructorParameters = true, // a missing section/key is an error, not a silent default or null
+        RespectNullableAnnotations = true,
         Converters = { new JsonStringEnumConverter() },
         TypeInfoResolver = new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver(),
     };
@@ -71,14 +73,20 @@ public sealed record TrainConfig(
     public static TrainConfig Load(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"training config not found: {path}", path);
+        TrainConfig cfg;
         try
         {
-            return (JsonSerializer.Deserialize<TrainConfig>(File.ReadAllText(path), JsonOptions)
-                    ?? throw new InvalidDataException($"{path}: empty config")).Validate();
+            cfg = JsonSerializer.Deserialize<TrainConfig>(File.ReadAllText(path), JsonOptions)
+                  ?? throw new InvalidDataException($"{path}: empty config");
         }
         catch (JsonException ex)
         {
             throw new InvalidDataException($"{path}: invalid training config ({ex.Message}). Fix it, or start a new run folder.", ex);
+        }
+        try { return cfg.Validate(); }
+        catch (Exception ex) when (ex is ArgumentException or InvalidDataException)
+        {
+            throw new InvalidDataException($"{path}: {ex.Message}", ex);
         }
     }
 
