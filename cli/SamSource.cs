@@ -8,8 +8,9 @@ public static class SamSource
 {
     public static IMaskRecordSource Create(string modelJson, CliContext ctx)
     {
-        var src = new SamRecordSource(modelJson);
-        ctx.Err.WriteLine($"[masks] {src.Name} from {modelJson} (SAM ViT-H on CPU takes minutes per image)");
+        bool cuda = Environment.GetEnvironmentVariable("SAMDIFFSR_ORT_CUDA") == "1";
+        var src = new SamRecordSource(modelJson, useCuda: cuda);
+        ctx.Err.WriteLine($"[masks] {src.Name} from {modelJson} ({(cuda ? "ONNX Runtime CUDA" : "ONNX Runtime CPU; SAM ViT-H takes minutes per image")})");
         return src;
     }
 }

@@ -13,9 +13,26 @@ public sealed class SamRecordSource : IMaskRecordSource, IDisposable
     private readonly SamAutomaticMaskGenerator _generator;
 
     /// <summary>Opens the encoder/decoder described by <paramref name="modelJson"/> (validated; clear errors on mismatch).</summary>
-    public SamRecordSource(string modelJson, SamAmgOptions? options = null)
+    /// <param name="modelJson">Model description JSON.</param>
+    /// <param name="options">Automatic mask generator options (SAM's defaults when null).</param>
+    /// <param name="useCuda">
+    /// Run ONNX Runtime on the CUDA execution provider (needs the GPU build: <c>-p:TorchBackend=cuda</c> references
+    /// Microsoft.ML.OnnxRuntime.Gpu.Linux); otherwise the CPU provider.
+    /// </param>
+    public SamRecordSource(string modelJson, SamAmgOptions? options = null, bool useCuda = false)
     {
-        _predictor = SamPredictor.Open(modelJson);
+        Microsoft.ML.OnnxRuntime.SessionOptions? so = null;
+        if (useCuda)
+        {
+            so = new Microsoft.ML.OnnxRuntime.SessionOptions();
+            try { so.AppendExecutionProvider_CUDA(0); }
+            catch (Exception ex) when (ex is Microsoft.ML.OnnxRuntime.OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException)
+            {
+                so.Dispose();
+                throw new InvalidOperationException("the CUDA execution provider of ONNX Runtime is not available in this build; build with -p:TorchBackend=cuda (Microsoft.ML.OnnxRuntime.Gpu.Linux) on a machine with CUDA, or unset SAMDIFFSR_ORT_CUDA", ex);
+            }
+        }
+        _predictor = SamPredictor.Open(modelJson, so);
         _generator = new SamAutomaticMaskGenerator(_predictor, options);
         Name = $"sam({_predictor.Description.ModelName})";
     }
