@@ -1,4 +1,3 @@
-using System.Runtime.Loader;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -28,15 +27,6 @@ public static class TorchRuntime
         {
             if (!_loaded)
             {
-                // TorchSharp.PyBridge 1.4.4 references TorchSharp 0.103.0.0. A normal .NET process unifies that with
-                // the 0.107 assembly, but the scripting loader of .NET Interactive kernels only reuses an exact version
-                // and loads TorchSharp.dll a second time for PyBridge: its tensors are then of another Tensor type
-                // (state-dict files fail to load and to save in notebooks). The default context's Resolving event
-                // runs before that loader, so answering it with this TorchSharp keeps a single copy. Outside such
-                // hosts the event never fires for TorchSharp (the deps file resolves it first).
-                var torchSharp = typeof(torch).Assembly;
-                AssemblyLoadContext.Default.Resolving += (_, name) =>
-                    string.Equals(name.Name, torchSharp.GetName().Name, StringComparison.Ordinal) ? torchSharp : null;
                 try
                 {
                     // Touching the native library forces the load; failures surface here with the real cause.
