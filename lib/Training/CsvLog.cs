@@ -55,8 +55,12 @@ public sealed class CsvLog : IDisposable
     /// <summary>Reads a log written by this class: the column names and the rows as doubles.</summary>
     public static (string[] Columns, List<double[]> Rows) Read(string path)
     {
-        var lines = File.ReadAllLines(path);
-        if (lines.Length == 0) throw new InvalidDataException($"{path} is empty");
+        // Share read/write: a running trainer holds the file open for appending (live charts read it meanwhile;
+        // File.ReadAllLines would be a sharing violation on Windows).
+        var lines = new List<string>();
+        using (var reader = new StreamReader(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete), Encoding.UTF8))
+            for (string? line; (line = reader.ReadLine()) != null;) lines.Add(line);
+        if (lines.Count == 0) throw new InvalidDataException($"{path} is empty");
         var cols = lines[0].Split(',');
         var rows = lines.Skip(1).Select(l => l.Split(',')).Where(p => p.Length == cols.Length)
             .Select(p => p.Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToArray()).ToList();
