@@ -52,18 +52,11 @@ public sealed class SampleCommand : ICliCommand
                 }
                 var sr = SrInference.SuperResolve(model, lr, sampling, seed + i, mask, progress);
                 var dst = Path.Combine(outDir, Path.GetFileNameWithoutExtension(files[i]) + ".png");
-                ImageIO.SavePng(lr.Channels == 1 ? Gray(sr) : sr, dst);
+                ImageIO.SavePng(lr.Channels == 1 ? SrInference.ChannelMean(sr) : sr, dst);
                 ctx.Out.WriteLine($"{Path.GetFileName(files[i])} {lr.Width}x{lr.Height} -> {dst} {sr.Width}x{sr.Height}");
             }
         }
         finally { progress.Finish(); }
         return 0;
-    }
-
-    private static ImageU8 Gray(ImageU8 rgb)
-    {
-        var d = new byte[rgb.Height * rgb.Width];
-        for (int i = 0; i < d.Length; i++) d[i] = (byte)Math.Round((rgb.Data[3 * i] + rgb.Data[3 * i + 1] + rgb.Data[3 * i + 2]) / 3.0, MidpointRounding.AwayFromZero);
-        return new ImageU8(rgb.Height, rgb.Width, 1, d);
     }
 }

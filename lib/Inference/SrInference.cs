@@ -97,7 +97,8 @@ public static class SrInference
         return new SrEvaluation(folder.Name, s, convention, (sampling ?? SamplingOptions.Official).Sampler.ToString(), results);
     }
 
-    private static ImageU8 ChannelMean(ImageU8 rgb)
+    /// <summary>One-channel image as the rounded mean of R, G and B (how gray inputs get a gray SR output).</summary>
+    public static ImageU8 ChannelMean(ImageU8 rgb)
     {
         var d = new byte[rgb.Height * rgb.Width];
         for (int i = 0; i < d.Length; i++) d[i] = (byte)Math.Round((rgb.Data[3 * i] + rgb.Data[3 * i + 1] + rgb.Data[3 * i + 2]) / 3.0, MidpointRounding.AwayFromZero);
