@@ -1,11 +1,11 @@
 using System.Globalization;
-using System.Text.Json;
 using SamDiffSR.Data;
 using SamDiffSR.Diffusion;
 using SamDiffSR.Inference;
 using SamDiffSR.Masks;
 using SamDiffSR.Masks.Segmenters;
 using SamDiffSR.Metrics;
+using SamDiffSR.Metrics.Perceptual;
 using SamDiffSR.Runtime;
 using SamDiffSR.Training;
 
@@ -22,8 +22,10 @@ public sealed class EvalCommand : ICliCommand
         samdiffsr eval --checkpoint <run|model folder> --hr <dir> [--scale 4] [--out <dir for SR PNGs>] [--json]
                        [--y-convention double|uint8|rgb|pyiqa] [--seed 0] [--threads T] [--max-images N]
                        [--sampler ddpm|ddim] [--steps k] [--eta 0] [--tile 0] [--overlap 8] [--no-verify]
-        {SamplingCliOptions.Help}  --scale must equal the model's scale (checked). --json prints one object:
-          {"{"}"set","scale","convention","sampler","images":[{"{"}"name","psnr","ssim","lr_psnr","seconds"{"}"}...],"mean":{"{"}"psnr","ssim","lr_psnr"{"}"}{"}"}
+                       [--metrics psnr,ssim,artifact,fid,lpips,maniqa] [--fid-onnx F] [--lpips-onnx F] [--maniqa-onnx F]
+        {SamplingCliOptions.Help}{MetricsCliOptions.Help}  --scale must equal the model's scale (checked). --json prints one object:
+          {"{"}"set","scale","convention","sampler","images":[{"{"}"name","psnr","ssim","lr_psnr","seconds",<metric>...{"}"}...],
+           "mean":{"{"}"psnr","ssim","lr_psnr",<metric>...,"fid"{"}"}[,"unavailable":{"{"}<metric>:reason{"}"}][,"warnings":[...]]{"}"}
         """;
 
     public int Run(CliArgs args, CliContext ctx)
@@ -41,6 +43,7 @@ public sealed class EvalCommand : ICliCommand
             _ => MetricConvention.YDouble,
         };
         var sampling = SamplingCliOptions.Parse(args);
+        var metrics = MetricsCliOptions.Parse(args);
         args.EnsureAllUsed();
         if (!Directory.Exists(hr)) throw new DirectoryNotFoundException($"HR folder not found: {hr}");
         TorchRuntime.Initialize(threads);
@@ -52,26 +55,70 @@ public sealed class EvalCommand : ICliCommand
             : null;
         var progress = new ConsoleProgress(ctx);
         SrEvaluation ev;
-        try { ev = SrInference.EvaluateFolder(model, hr, sampling, seed, outDir, conv, maskFor, progress, !noVerify, maxImages); }
-        finally { progress.Finish(); }
-        if (json) ctx.Out.WriteLine(ToJson(ev));
-        else Print(ev, ctx.Out);
+        PerceptualSetScores? extra;
+        using (var scorer = metrics.OpenScorer(threads))
+        {
+            try
+            {
+                ev = SrInference.EvaluateFolder(model, hr, sampling, seed, outDir, conv, maskFor, progress, !noVerify, maxImages,
+                    scorer is null ? null : (name, sr, gt) => scorer.Add(name, gt, sr));
+            }
+            finally { progress.Finish(); }
+            extra = scorer?.Finish();
+        }
+        if (json) MetricsCliOptions.ReportProblems(extra, ctx.Err, Name);   // the table has its own lines
+        if (json) ctx.Out.WriteLine(ToJson(ev, extra));
+        else Print(ev, ctx.Out, extra);
         return 0;
     }
 
-    public static string ToJson(SrEvaluation ev) => JsonSerializer.Serialize(new
+    /// <summary>
+    /// The <c>--json</c> object: set, scale, convention, sampler, images (name, psnr, ssim, lr_psnr, seconds and one key per
+    /// available per-image metric), mean (psnr, ssim, lr_psnr, the per-image metric means and fid), then
+    /// <c>unavailable</c>/<c>warnings</c> when non-empty. Non-finite numbers are written as the strings "Infinity"/"NaN".
+    /// </summary>
+    public static string ToJson(SrEvaluation ev, PerceptualSetScores? extra = null) => MetricsCliOptions.Json(j =>
     {
-        set = ev.Set, scale = ev.Scale, convention = ev.Convention.ToString(), sampler = ev.Sampler,
-        images = ev.Images.Select(i => new { name = i.Name, psnr = i.Psnr, ssim = i.Ssim, lr_psnr = i.LrPsnr, seconds = i.Seconds }),
-        mean = new { psnr = ev.MeanPsnr, ssim = ev.MeanSsim, lr_psnr = ev.MeanLrPsnr },
-    }, new JsonSerializerOptions { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals });
+        j.WriteStartObject();
+        j.WriteString("set", ev.Set);
+        j.WriteNumber("scale", ev.Scale);
+        j.WriteString("convention", ev.Convention.ToString());
+        j.WriteString("sampler", ev.Sampler);
+        j.WriteStartArray("images");
+        for (int k = 0; k < ev.Images.Count; k++)
+        {
+            var i = ev.Images[k];
+            j.WriteStartObject();
+            j.WriteString("name", i.Name);
+            MetricsCliOptions.Number(j, "psnr", i.Psnr);
+            MetricsCliOptions.Number(j, "ssim", i.Ssim);
+            MetricsCliOptions.Number(j, "lr_psnr", i.LrPsnr);
+            MetricsCliOptions.Number(j, "seconds", i.Seconds);
+            MetricsCliOptions.WriteImageJson(j, extra, k);
+            j.WriteEndObject();
+        }
+        j.WriteEndArray();
+        j.WriteStartObject("mean");
+        MetricsCliOptions.Number(j, "psnr", ev.MeanPsnr);
+        MetricsCliOptions.Number(j, "ssim", ev.MeanSsim);
+        MetricsCliOptions.Number(j, "lr_psnr", ev.MeanLrPsnr);
+        MetricsCliOptions.WriteMeanJson(j, extra);
+        j.WriteEndObject();
+        MetricsCliOptions.WriteSetJson(j, extra);
+        j.WriteEndObject();
+    });
 
-    public static void Print(SrEvaluation ev, TextWriter w)
+    /// <summary>The table: one row per image, the mean row, then FID / warnings / unavailable metrics.</summary>
+    public static void Print(SrEvaluation ev, TextWriter w, PerceptualSetScores? extra = null)
     {
         w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{ev.Set} x{ev.Scale} ({ev.Convention}, {ev.Sampler})"));
-        w.WriteLine($"{"image",-20} {"PSNR",8} {"SSIM",7} {"LR-PSNR",8} {"s",7}");
-        foreach (var i in ev.Images)
-            w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{i.Name,-20} {i.Psnr,8:F3} {i.Ssim,7:F4} {i.LrPsnr,8:F2} {i.Seconds,7:F1}"));
-        w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{"mean",-20} {ev.MeanPsnr,8:F3} {ev.MeanSsim,7:F4} {ev.MeanLrPsnr,8:F2} {ev.TotalSeconds,7:F1}"));
+        w.WriteLine($"{"image",-20} {"PSNR",8} {"SSIM",7} {"LR-PSNR",8} {"s",7}{MetricsCliOptions.HeaderCells(extra)}");
+        for (int k = 0; k < ev.Images.Count; k++)
+        {
+            var i = ev.Images[k];
+            w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{i.Name,-20} {i.Psnr,8:F3} {i.Ssim,7:F4} {i.LrPsnr,8:F2} {i.Seconds,7:F1}") + MetricsCliOptions.ImageCells(extra, k));
+        }
+        w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{"mean",-20} {ev.MeanPsnr,8:F3} {ev.MeanSsim,7:F4} {ev.MeanLrPsnr,8:F2} {ev.TotalSeconds,7:F1}") + MetricsCliOptions.MeanCells(extra));
+        MetricsCliOptions.WriteTableFooter(w, extra);
     }
 }
