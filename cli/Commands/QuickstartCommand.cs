@@ -14,7 +14,7 @@ public sealed class QuickstartCommand : ICliCommand
     public string Summary => "Main job: T91 masks, Tiny RRDB, Tiny SRDiff vs SAM-DiffSR (same seed/budget), Set5 eval vs bicubic, report.";
 
     public string Usage => $"""
-        samdiffsr quickstart [--out runs/quickstart] [--rrdb-steps 300] [--steps 300] [--batch 8] [--patch 64]
+        samdiffsr quickstart [--out runs/quickstart] [--rrdb-steps 200] [--steps 200] [--batch 8] [--patch 64]
                              [--lr 1e-3] [--seed 0] [--modulation paper|official] [--preset tiny] [--threads 2]
                              [--sampler ddpm|ddim] [--steps-eval k] [--train <HR dir>] [--eval <HR dir>]
           Runs on the embedded data in about 10 minutes on 2 CPU cores and writes, under --out: masks/ (amg JSON +
@@ -25,7 +25,7 @@ public sealed class QuickstartCommand : ICliCommand
     public int Run(CliArgs args, CliContext ctx)
     {
         string outDir = args.GetOr("out", Path.Combine("runs", "quickstart"));
-        int rrdbSteps = args.Int("rrdb-steps", 300), steps = args.Int("steps", 300), batch = args.Int("batch", 8), patch = args.Int("patch", 64);
+        int rrdbSteps = args.Int("rrdb-steps", 200), steps = args.Int("steps", 200), batch = args.Int("batch", 8), patch = args.Int("patch", 64);
         double lr = args.Double("lr", 1e-3);
         long seed = args.Int("seed", 0);
         var mod = args.Choice("modulation", "paper", "paper", "official") == "official" ? ModulationMode.OfficialCode : ModulationMode.Paper;

@@ -32,8 +32,8 @@ namespace SamDiffSR.Training;
 public sealed record QuickstartOptions(
     string OutDirectory,
     ModelConfig? Model = null,
-    int RrdbSteps = 300,
-    int DiffusionSteps = 300,
+    int RrdbSteps = 200,
+    int DiffusionSteps = 200,
     int BatchSize = 8,
     int Patch = 64,
     double Lr = 1e-3,
