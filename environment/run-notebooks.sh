@@ -23,11 +23,22 @@ for nb in notebooks/[0-9][0-9]-*.ipynb; do
   name=$(basename "$nb")
   if [ -n "$only" ] && [[ ",$only," != *",${name%.ipynb},"* ]] && [[ ",$only," != *",${name%%-*},"* ]]; then continue; fi
   start=$(date +%s)
-  ( cd notebooks && timeout "${SAMDIFFSR_NOTEBOOK_TIMEOUT:-900}" dotnet repl --run "$name" --exit-after-run --output-path "$out/$name" )
-  rc=$?
+  run_once() {
+    rm -f "$out/$name"
+    ( cd notebooks && timeout "${SAMDIFFSR_NOTEBOOK_TIMEOUT:-900}" dotnet repl --run "$name" --exit-after-run --output-path "$out/$name" )
+    rc=$?
+    errs=0
+    if [ -f "$out/$name" ]; then errs=$(grep -c '"output_type": *"error"' "$out/$name" || true); fi
+  }
+  run_once
+  # One retry, only for a native libtorch error (c10::Error): TorchSharp 0.107 can free an implicitly converted
+  # Scalar while a native call still uses it (dotnet/TorchSharp PR 1496), which shows up rarely and at random.
+  if { [ $rc -ne 0 ] || [ "$errs" -ne 0 ]; } && [ -f "$out/$name" ] && grep -q 'c10::Error' "$out/$name"; then
+    echo "[notebooks] RETRY $name: native libtorch error (see out/notebooks/$name.first-try.ipynb)"
+    cp "$out/$name" "$out/$name.first-try.ipynb"
+    run_once
+  fi
   secs=$(( $(date +%s) - start ))
-  errs=0
-  if [ -f "$out/$name" ]; then errs=$(grep -c '"output_type": *"error"' "$out/$name" || true); fi
   if [ $rc -eq 0 ] && [ "$errs" -eq 0 ] && [ -f "$out/$name" ]; then
     echo "[notebooks] PASS $name (${secs}s)"; pass=$((pass + 1))
   else

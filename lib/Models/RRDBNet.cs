@@ -28,7 +28,7 @@ public sealed class RRDBNet : nn.Module<Tensor, Tensor>
     private readonly Conv2d? upconv3;
     private readonly Conv2d HRconv;
     private readonly Conv2d conv_last;
-    private readonly LeakyReLU lrelu;
+    private readonly StableLeakyReLU lrelu;
 #pragma warning restore IDE1006
 
     /// <summary>Number of RRDB blocks nb.</summary>
@@ -64,7 +64,7 @@ public sealed class RRDBNet : nn.Module<Tensor, Tensor>
         if (scale == 8) upconv3 = nn.Conv2d(nf, nf, 3, padding: 1);
         HRconv = nn.Conv2d(nf, nf, 3, padding: 1);
         conv_last = nn.Conv2d(nf, 3, 3, padding: 1);
-        lrelu = nn.LeakyReLU(0.2);
+        lrelu = new StableLeakyReLU(0.2);
         RegisterComponents();
     }
 

@@ -18,7 +18,7 @@ public sealed class ResidualDenseBlock5C : nn.Module<Tensor, Tensor>
     private readonly Conv2d conv3;
     private readonly Conv2d conv4;
     private readonly Conv2d conv5;
-    private readonly LeakyReLU lrelu;
+    private readonly StableLeakyReLU lrelu;
 #pragma warning restore IDE1006
 
     /// <summary>Creates the block with <paramref name="nf"/> features and growth <paramref name="gc"/>.</summary>
@@ -29,7 +29,7 @@ public sealed class ResidualDenseBlock5C : nn.Module<Tensor, Tensor>
         conv3 = nn.Conv2d(nf + 2 * gc, gc, 3, padding: 1);
         conv4 = nn.Conv2d(nf + 3 * gc, gc, 3, padding: 1);
         conv5 = nn.Conv2d(nf + 4 * gc, nf, 3, padding: 1);
-        lrelu = nn.LeakyReLU(0.2);
+        lrelu = new StableLeakyReLU(0.2);
         RegisterComponents();
     }
 
