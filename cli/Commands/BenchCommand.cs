@@ -28,6 +28,8 @@ public abstract class BenchCommandBase : ICliCommand
         $"  --variants LIST  comma-separated, the first is the ratios' reference (default baseline,tuned);\n" +
         $"                   known: {string.Join(", ", BenchVariant.Names)}\n" +
         "  --seed S         weights and inputs seed (default 0)\n" +
+        "  --omp-wait P     set OMP_WAIT_POLICY=passive|active before libtorch loads (a process-wide setting: compare\n" +
+        "                   it across separate runs; passive stops idle OpenMP threads from spinning on a busy machine)\n" +
         "  --json           print the report as one JSON object instead of the table\n" +
         "  --out FILE.json  append the report to a JSON array in FILE.json (created if missing)";
 
@@ -43,6 +45,7 @@ public abstract class BenchCommandBase : ICliCommand
         long seed = args.Int("seed", 0);
         bool json = args.Flag("json");
         var outPath = args.Get("out");
+        var ompWait = args.Get("omp-wait");
         var specific = ReadSpecific(args);
         args.EnsureAllUsed();
 
@@ -60,6 +63,11 @@ public abstract class BenchCommandBase : ICliCommand
         catch (ArgumentException ex) { throw new CliUsageException(ex.Message); }
         string source = preset ?? Path.GetFileName(configPath!);
 
+        if (ompWait is not null)
+        {
+            try { OpenMpSettings.SetWaitPolicy(ompWait); }
+            catch (ArgumentException ex) { throw new CliUsageException(ex.Message); }
+        }
         TorchRuntime.Initialize(threads: threads, preferCuda: false);
         var progress = new ConsoleProgress(ctx);
         BenchReport report;

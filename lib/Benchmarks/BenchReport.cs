@@ -16,9 +16,10 @@ namespace SamDiffSR.Benchmarks;
 /// <param name="CpuAccounting">Whether per-run CPU accounting (/proc) was available.</param>
 /// <param name="CleanThresholdCores">Clean-run threshold: others' CPU use below this many cores.</param>
 /// <param name="PeakResetSupported">Whether the peak-RSS counter could be reset per run.</param>
+/// <param name="OpenMp">OMP_WAIT_POLICY, GOMP_SPINCOUNT, OMP_NUM_THREADS as the native environment held them (null = unset).</param>
 public sealed record BenchMachine(string Cpu, int LogicalCores, double[]? LoadAverageStart, double[]? LoadAverageEnd,
                                   string TorchSharp, int DefaultThreads, int InteropThreads, bool CpuAccounting,
-                                  double CleanThresholdCores, bool? PeakResetSupported);
+                                  double CleanThresholdCores, bool? PeakResetSupported, IReadOnlyDictionary<string, string?>? OpenMp = null);
 
 /// <summary>What was benchmarked.</summary>
 /// <param name="Benchmark">"train" or "sample".</param>
@@ -68,6 +69,17 @@ public sealed record BenchReport(BenchSetting Setting, DateTimeOffset StartedUtc
         return (s.All, s.Clean);
     }
 
+    /// <summary>Median own-CPU seconds of the headline metric (per run for train, per step for sample), or null.</summary>
+    public double? PrimaryCpu(BenchVariantResult v)
+    {
+        ArgumentNullException.ThrowIfNull(v);
+        return Setting.IsTrain ? v.MedianOwnCpuSeconds : v.Segment("step")?.OwnCpu?.Median;
+    }
+
+    /// <summary>Own-CPU ratio of <paramref name="v"/> to the first variant, when both have CPU accounting.</summary>
+    public double? CpuRatioToBaseline(BenchVariantResult v) =>
+        PrimaryCpu(v) is double a && PrimaryCpu(Variants[0]) is double b && b > 0 ? a / b : null;
+
     /// <summary>The official reference for the headline metric, when one was recorded for this setting.</summary>
     public (string Key, double Seconds)? OfficialPrimary =>
         Setting.IsTrain ? OfficialBaseline.TrainStep(Setting.Config, Setting.Batch, Setting.HrSize)
@@ -114,6 +126,7 @@ public sealed record BenchReport(BenchSetting Setting, DateTimeOffset StartedUtc
             ["cpu_accounting"] = Machine.CpuAccounting,
             ["clean_threshold_cores"] = Machine.CleanThresholdCores,
             ["peak_rss_reset_per_run"] = Machine.PeakResetSupported,
+            ["openmp_env"] = Machine.OpenMp is null ? null : new JsonObject([.. Machine.OpenMp.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value))]),
         };
         var variants = new JsonArray();
         foreach (var v in Variants) variants.Add(VariantJson(v));
@@ -127,6 +140,7 @@ public sealed record BenchReport(BenchSetting Setting, DateTimeOffset StartedUtc
                 ["metric"] = PrimaryMetric,
                 ["time_ratio_median"] = R(RatioToBaseline(v)),
                 ["time_ratio_median_clean"] = CleanRatioToBaseline(v) is double c ? R(c) : null,
+                ["own_cpu_ratio_median"] = CpuRatioToBaseline(v) is double cr ? R(cr) : null,
             });
         o["ratios_to_baseline"] = ratios;
         o["official"] = OfficialJson();
@@ -157,7 +171,8 @@ public sealed record BenchReport(BenchSetting Setting, DateTimeOffset StartedUtc
             ["count"] = all.Count,
             ["clean_count"] = clean?.Count ?? 0,
             ["median_clean_s"] = clean is null ? null : R(clean.Median),
-            ["own_cpu_s_median_per_run"] = v.MedianOwnCpuSeconds is double c ? R(c) : null,
+            ["own_cpu_s_median"] = PrimaryCpu(v) is double c ? R(c) : null,
+            ["own_cpu_s_median_per_run"] = v.MedianOwnCpuSeconds is double cr ? R(cr) : null,
             ["peak_rss_bytes"] = v.PeakResidentBytes,
         };
         if (!Setting.IsTrain)
@@ -193,9 +208,10 @@ public sealed record BenchReport(BenchSetting Setting, DateTimeOffset StartedUtc
     {
         var o = new JsonObject { ["caveat"] = OfficialBaseline.Caveat, ["source"] = OfficialBaseline.Source };
         var items = new JsonArray();
-        void Add(string metric, (string Key, double Seconds)? reference, Func<BenchVariantResult, (double Median, double? Clean)?> ours)
+        void Add(string metric, (string Key, double Seconds)? reference, Func<BenchVariantResult, (double Median, double? Clean, double? Cpu)?> ours)
         {
             if (reference is not { } rf) return;
+            double? officialCpu = OfficialBaseline.OwnCpuSeconds.TryGetValue(rf.Key, out var oc) ? oc : null;
             var per = new JsonObject();
             foreach (var v in Variants)
             {
@@ -204,17 +220,22 @@ public sealed record BenchReport(BenchSetting Setting, DateTimeOffset StartedUtc
                 {
                     ["time_ratio_median"] = R(m.Median / rf.Seconds),
                     ["time_ratio_median_clean"] = m.Clean is double c ? R(c / rf.Seconds) : null,
+                    ["own_cpu_ratio_median"] = m.Cpu is double cpu && officialCpu is double ocpu ? R(cpu / ocpu) : null,
                 };
             }
-            items.Add(new JsonObject { ["metric"] = metric, ["official_key"] = rf.Key, ["official_s"] = R(rf.Seconds), ["variants"] = per });
+            items.Add(new JsonObject
+            {
+                ["metric"] = metric, ["official_key"] = rf.Key, ["official_s"] = R(rf.Seconds),
+                ["official_own_cpu_s"] = officialCpu, ["variants"] = per,
+            });
         }
-        Add(PrimaryMetric, OfficialPrimary, v => (Primary(v).All.Median, Primary(v).Clean?.Median));
+        Add(PrimaryMetric, OfficialPrimary, v => (Primary(v).All.Median, Primary(v).Clean?.Median, PrimaryCpu(v)));
         if (!Setting.IsTrain)
         {
             Add("conditioning_s", OfficialBaseline.RrdbForward(Setting.Config, Setting.HrSize),
-                v => v.Segment("conditioning") is { } s ? (s.All.Median, s.Clean?.Median) : null);
+                v => v.Segment("conditioning") is { } s ? (s.All.Median, s.Clean?.Median, s.OwnCpu?.Median) : null);
             if (Setting.Steps == 100 && Setting.Sampler == SamplerKind.Ddpm)
-                Add("full_sample_s", OfficialBaseline.FullSample100(Setting.Config, Setting.HrSize), v => (v.All.Median, v.Clean?.Median));
+                Add("full_sample_s", OfficialBaseline.FullSample100(Setting.Config, Setting.HrSize), v => (v.All.Median, v.Clean?.Median, null));
         }
         o["comparisons"] = items;
         return o;
@@ -231,20 +252,23 @@ public sealed record BenchReport(BenchSetting Setting, DateTimeOffset StartedUtc
         w.WriteLine($"bench {st.Benchmark}: {st.Preset} ({st.Config}); {what}");
         w.WriteLine($"  {StartedUtc:yyyy-MM-dd HH:mm} UTC, {Machine.Cpu}, {Machine.LogicalCores} logical cores, {Machine.TorchSharp}, " +
                     $"default threads {Machine.DefaultThreads}, interop {Machine.InteropThreads}");
+        if (Machine.OpenMp is { } omp)
+            w.WriteLine($"  OpenMP env: {string.Join(", ", omp.Select(kv => $"{kv.Key}={kv.Value ?? "(unset)"}"))}");
         w.WriteLine($"  load average at start {Load(Machine.LoadAverageStart)}, at end {Load(Machine.LoadAverageEnd)}; " +
                     $"{WarmupRuns} warm-up + {TimedRuns} timed runs per variant, interleaved");
         string unit = st.IsTrain ? "step" : "reverse step";
         w.WriteLine();
-        w.WriteLine($"  {"variant",-14} {"thr",3} {"median s",9} {"min s",8} {"max s",8} {"clean",6} {"clean med",9} {"cpu s/run",9} {"peak RSS",9} {"vs " + Variants[0].Variant.Name,12}");
+        w.WriteLine($"  {"variant",-14} {"thr",3} {"median s",9} {"min s",8} {"max s",8} {"clean",6} {"clean med",9} {"cpu s",7} {"peak RSS",9} {"time ratio",10} {"cpu ratio",9}");
         foreach (var v in Variants)
         {
             var (all, clean) = Primary(v);
             w.WriteLine($"  {v.Variant.Name,-14} {v.Threads,3} {F(all.Median),9} {F(all.Min),8} {F(all.Max),8} " +
                         $"{$"{clean?.Count ?? 0}/{all.Count}",6} {(clean is null ? "-" : F(clean.Median)),9} " +
-                        $"{(v.MedianOwnCpuSeconds is double c ? F(c) : "-"),9} {Mib(v.PeakResidentBytes),9} {F(RatioToBaseline(v)),12}");
+                        $"{(PrimaryCpu(v) is double c ? F(c) : "-"),7} {Mib(v.PeakResidentBytes),9} {F(RatioToBaseline(v)),10} " +
+                        $"{(CpuRatioToBaseline(v) is double cr ? F(cr) : "-"),9}");
         }
-        w.WriteLine($"  (times per {unit}; clean = other processes used < {Machine.CleanThresholdCores:0.##} core during it; " +
-                    "ratios are time ratios of medians, < 1 = faster)");
+        w.WriteLine($"  (per {unit}: wall seconds; cpu s = this process's CPU seconds (median); clean = other processes used " +
+                    $"< {Machine.CleanThresholdCores:0.##} core during it; ratios are medians relative to {Variants[0].Variant.Name}, < 1 = faster)");
         if (!st.IsTrain)
         {
             w.WriteLine();
@@ -256,13 +280,16 @@ public sealed record BenchReport(BenchSetting Setting, DateTimeOffset StartedUtc
         foreach (var v in Variants) w.WriteLine($"  {v.Variant.Name}: {v.Variant.Describe()}");
         if (OfficialPrimary is { } rf)
         {
+            double? ocpu = OfficialBaseline.OwnCpuSeconds.TryGetValue(rf.Key, out var oc) ? oc : null;
             w.WriteLine();
-            w.WriteLine($"  official PyTorch {PrimaryMetric} = {F(rf.Seconds)} s ({OfficialBaseline.Caveat}):");
+            w.WriteLine($"  official PyTorch {PrimaryMetric} = {F(rf.Seconds)} s wall" + (ocpu is double c0 ? $", {F(c0)} s own CPU" : "") +
+                        $" ({OfficialBaseline.Caveat}):");
             foreach (var v in Variants)
             {
                 var (all, clean) = Primary(v);
-                w.WriteLine($"    {v.Variant.Name,-14} time ratio {F(all.Median / rf.Seconds)} (all runs)" +
-                            (clean is null ? "" : $", {F(clean.Median / rf.Seconds)} (clean runs)"));
+                w.WriteLine($"    {v.Variant.Name,-14} wall time ratio {F(all.Median / rf.Seconds)} (all runs)" +
+                            (clean is null ? "" : $", {F(clean.Median / rf.Seconds)} (clean runs)") +
+                            (PrimaryCpu(v) is double c && ocpu is double o ? $"; own-CPU ratio {F(c / o)}" : ""));
             }
         }
         w.WriteLine($"  {MemoryNote}");

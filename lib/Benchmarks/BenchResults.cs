@@ -24,7 +24,9 @@ public sealed record BenchRun(int Index, double WallSeconds, double? OwnCpuSecon
 /// <param name="Kind">Segment kind.</param>
 /// <param name="All">Over all segments of that kind.</param>
 /// <param name="Clean">Over the clean ones only (null when none was clean or contention is unknown).</param>
-public sealed record SegmentStats(string Kind, SummaryStats All, SummaryStats? Clean);
+/// <param name="OwnCpu">This process's CPU seconds per segment (null without /proc): less sensitive to other processes
+/// than wall time, but 10 ms resolution.</param>
+public sealed record SegmentStats(string Kind, SummaryStats All, SummaryStats? Clean, SummaryStats? OwnCpu = null);
 
 /// <summary>Everything measured for one variant.</summary>
 /// <param name="Variant">The settings.</param>
@@ -53,6 +55,7 @@ public sealed record BenchVariantResult(BenchVariant Variant, int Threads, int W
     {
         var segs = Runs.SelectMany(r => r.Segments).Where(s => s.Kind == kind).ToList();
         var all = SummaryStats.Of(segs.Select(s => s.WallSeconds));
-        return all is null ? null : new SegmentStats(kind, all, SummaryStats.Of(segs.Where(s => s.Clean == true).Select(s => s.WallSeconds)));
+        return all is null ? null : new SegmentStats(kind, all, SummaryStats.Of(segs.Where(s => s.Clean == true).Select(s => s.WallSeconds)),
+                                                     SummaryStats.Of(segs.Where(s => s.OwnCpuSeconds.HasValue).Select(s => s.OwnCpuSeconds!.Value)));
     }
 }

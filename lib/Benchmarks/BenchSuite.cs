@@ -97,7 +97,7 @@ public static class BenchSuite
             var results = runner.Measure(workloads, warmup, runs, progress);
             var machine = new BenchMachine(MachineInfo.CpuModel(), Environment.ProcessorCount, load0, MachineInfo.LoadAverage(),
                 $"TorchSharp {typeof(torch).Assembly.GetName().Version}", runner.DefaultThreads, interop,
-                runner.CpuAccountingAvailable, runner.CleanThresholdCores, runner.PeakResetSupported);
+                runner.CpuAccountingAvailable, runner.CleanThresholdCores, runner.PeakResetSupported, OpenMpSettings.Current());
             return new BenchReport(setting, started, warmup, runs, machine, results);
         }
         finally

@@ -41,6 +41,21 @@ public static class OfficialBaseline
     /// <summary>Full 100-step DDPM sample at HR 128, seconds (1 clean run).</summary>
     public const double FullSample100Hr128 = 92.91365283699997;
 
+    /// <summary>
+    /// Own-process CPU seconds (all threads) per training step / reverse step / RRDB forward: the medians of the clean
+    /// runs' <c>own_cpu_s</c> in raw.perf of the same file. Less sensitive to other processes than wall time; they include
+    /// any time OpenMP threads spent spin-waiting (the official run used libgomp's default wait policy).
+    /// </summary>
+    public static IReadOnlyDictionary<string, double> OwnCpuSeconds { get; } = new Dictionary<string, double>
+    {
+        ["train_step_b1_hr64_lr16_s"] = 1.54,
+        ["train_step_b4_hr64_lr16_s"] = 4.05,
+        ["reverse_step_hr64_s"] = 0.37,
+        ["reverse_step_hr128_s"] = 1.22,
+        ["rrdb_forward_lr16_s"] = 0.27,
+        ["rrdb_forward_lr32_s"] = 0.33,
+    };
+
     /// <summary>The recorded training-step time for this setting, or null when none was recorded (only the paper x4
     /// config at HR patch 64 with batch 1 or 4).</summary>
     public static (string Key, double Seconds)? TrainStep(ModelConfig config, int batch, int hrPatch)

@@ -118,6 +118,15 @@ public class BenchReportTests
         Assert.Equal(OfficialBaseline.RrdbForwardLr32, s.GetProperty("rrdb_forward_lr32_s").GetDouble());
         Assert.Equal(OfficialBaseline.FullSample100Hr64, s.GetProperty("full_sample_100_steps_hr64_lr16_s").GetDouble());
         Assert.Equal(OfficialBaseline.FullSample100Hr128, s.GetProperty("full_sample_100_steps_hr128_lr32_s").GetDouble());
+
+        // Own-CPU references: median own_cpu_s of the clean runs in raw.perf.
+        var perf = doc.RootElement.GetProperty("raw").GetProperty("perf");
+        foreach (var (key, value) in OfficialBaseline.OwnCpuSeconds)
+        {
+            var runs = perf.GetProperty(key[..^2]).GetProperty("runs").EnumerateArray()
+                .Where(r => r.GetProperty("clean").GetBoolean()).Select(r => r.GetProperty("own_cpu_s").GetDouble());
+            Assert.Equal(SummaryStats.Of(runs)!.Median, value, 9);
+        }
     }
 
     [Fact]

@@ -128,3 +128,18 @@ public class BenchRunnerTests
         Assert.True(MachineInfo.PeakResidentBytes() >= MachineInfo.ResidentBytes() / 2);
     }
 }
+
+public class OpenMpSettingsTests
+{
+    [Fact]
+    public void WaitPolicy_CannotChangeOnceTorchIsLoaded_AndRejectsBadValues()
+    {
+        SamDiffSR.Runtime.TorchRuntime.Initialize(threads: 1);
+        Assert.Throws<ArgumentException>(() => OpenMpSettings.SetWaitPolicy("sometimes"));
+        if (!OperatingSystem.IsLinux()) return;
+        Assert.True(OpenMpSettings.OpenMpLoaded());   // libtorch's bundled libgomp is mapped
+        var ex = Assert.Throws<InvalidOperationException>(() => OpenMpSettings.SetWaitPolicy("passive"));
+        Assert.Contains("already loaded", ex.Message);
+        Assert.Contains("OMP_WAIT_POLICY", OpenMpSettings.Current().Keys);
+    }
+}
