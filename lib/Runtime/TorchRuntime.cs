@@ -15,7 +15,10 @@ public static class TorchRuntime
     private static bool _loaded;
 
     /// <summary>The device chosen by <see cref="Initialize"/>: CUDA when available and allowed, else CPU.</summary>
-    public static Device Device { get; private set; } = CPU;
+    /// <remarks>No static initialiser touches torch, so that <see cref="Initialize"/> runs before libtorch loads.</remarks>
+    public static Device Device { get => _device ?? CPU; private set => _device = value; }
+
+    private static Device? _device;
 
     /// <summary>Loads libtorch, sets intra-op threads and (optionally) the seed; returns the chosen device.</summary>
     /// <param name="threads">Intra-op threads (0 = leave libtorch's default). Tests use 1 for determinism.</param>
@@ -27,6 +30,16 @@ public static class TorchRuntime
         {
             if (!_loaded)
             {
+                // libtorch's OpenMP pool spins while idle; on a shared 2-core machine that made steps up to 4x slower
+                // (docs/benchmarks.md). Unless the user set OMP_WAIT_POLICY (or SAMDIFFSR_OMP_WAIT=default), idle
+                // threads sleep: OMP_WAIT_POLICY=PASSIVE, set in the native environment before libtorch loads.
+                if (OperatingSystem.IsLinux() && Environment.GetEnvironmentVariable("SAMDIFFSR_OMP_WAIT") != "default"
+                    && SamDiffSR.Benchmarks.OpenMpSettings.Current()["OMP_WAIT_POLICY"] is null
+                    && !SamDiffSR.Benchmarks.OpenMpSettings.OpenMpLoaded())
+                {
+                    try { SamDiffSR.Benchmarks.OpenMpSettings.SetWaitPolicy("passive"); }
+                    catch (InvalidOperationException) { /* already loaded or no libc setenv: keep libgomp's default */ }
+                }
                 try
                 {
                     // Touching the native library forces the load; failures surface here with the real cause.
@@ -51,5 +64,5 @@ public static class TorchRuntime
 
     /// <summary>One line describing the backend, for logs and benchmark reports.</summary>
     public static string Describe() =>
-        $"TorchSharp {typeof(torch).Assembly.GetName().Version}, device {Device.type}, threads {torch.get_num_threads()}, cuda available {torch.cuda.is_available()}";
+        $"TorchSharp {typeof(torch).Assembly.GetName().Version}, device {Device.type}, threads {torch.get_num_threads()}, cuda available {torch.cuda.is_available()}, OMP_WAIT_POLICY {SamDiffSR.Benchmarks.OpenMpSettings.Current()["OMP_WAIT_POLICY"] ?? "unset"}";
 }

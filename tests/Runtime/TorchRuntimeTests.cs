@@ -27,3 +27,28 @@ public class TorchRuntimeTests
         Assert.Contains("device CPU", TorchRuntime.Describe());
     }
 }
+
+public class OpenMpDefaultTests
+{
+    private static string RunInfo(Dictionary<string, string> env)
+    {
+        var psi = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "samdiffsr.dll"));
+        psi.ArgumentList.Add("info");
+        psi.Environment.Remove("OMP_WAIT_POLICY");
+        foreach (var kv in env) psi.Environment[kv.Key] = kv.Value;
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        var o = p.StandardOutput.ReadToEnd() + p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        Assert.Equal(0, p.ExitCode);
+        return o;
+    }
+
+    [Fact]
+    public void IdleOpenMpThreadsSleep_ByDefault_UnlessTheUserChose()
+    {
+        Assert.Contains("OMP_WAIT_POLICY PASSIVE", RunInfo(new()));
+        Assert.Contains("OMP_WAIT_POLICY active", RunInfo(new() { ["OMP_WAIT_POLICY"] = "active" }));
+        Assert.Contains("OMP_WAIT_POLICY unset", RunInfo(new() { ["SAMDIFFSR_OMP_WAIT"] = "default" }));
+    }
+}
