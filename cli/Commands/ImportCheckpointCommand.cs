@@ -188,14 +188,10 @@ public sealed class ImportCheckpointCommand : ICliCommand
         args.EnsureAllUsed();
         if (input is null) throw new CliUsageException("missing --in STATE_DICT.pt");
         if (output is null) throw new CliUsageException("missing --out FOLDER");
-        if ((preset is null) == (configPath is null)) throw new CliUsageException("give exactly one of --preset NAME or --config FILE.json");
-        ModelConfig config;
-        try { config = preset is not null ? ModelConfig.Preset(preset) : ModelConfig.Load(configPath!); }
-        catch (ArgumentException ex) { throw new CliUsageException(ex.Message); }
+        var (config, source) = ModelConfigCli.Resolve(preset, configPath);
 
         TorchRuntime.Initialize(preferCuda: false);
         var r = CheckpointImport.Import(input, output, config, force);
-        string source = preset ?? Path.GetFileName(configPath!);
         if (json)
         {
             var o = new JsonObject

@@ -34,13 +34,7 @@ public sealed class ModelInfoCommand : ICliCommand
         bool layers = args.Flag("layers");
         bool json = args.Flag("json");
         args.EnsureAllUsed();
-        if ((preset is null) == (configPath is null))
-            throw new CliUsageException("give exactly one of --preset NAME or --config FILE.json");
-
-        ModelConfig config;
-        try { config = preset is not null ? ModelConfig.Preset(preset) : ModelConfig.Load(configPath!); }
-        catch (ArgumentException ex) { throw new CliUsageException(ex.Message); }
-        string source = preset ?? Path.GetFileName(configPath!);
+        var (config, source) = ModelConfigCli.Resolve(preset, configPath);
 
         TorchRuntime.Initialize();
         using var nets = new SrDiffNetworks(config);
