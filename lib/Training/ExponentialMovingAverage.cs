@@ -22,7 +22,14 @@ public sealed class ExponentialMovingAverage : IDisposable
         Decay = decay;
         using var _ = no_grad();
         foreach (var (name, p) in module.named_parameters())
-            if (p.requires_grad) _params.Add((name, p, p.detach().clone().DetachFromDisposeScope()));
+            if (p.requires_grad) _params.Add((name, p, Copy(p)));
+    }
+
+    /// <summary>A detached copy outside any dispose scope; the intermediate detach() handle is released.</summary>
+    private static Tensor Copy(Tensor t)
+    {
+        using var d = t.detach();
+        return d.clone().DetachFromDisposeScope();
     }
 
     /// <summary>Shadow tensors by parameter name (for checkpoints).</summary>
@@ -50,7 +57,7 @@ public sealed class ExponentialMovingAverage : IDisposable
     public IDisposable SwapIn()
     {
         using var _ = no_grad();
-        var backup = _params.Select(p => p.Live.detach().clone().DetachFromDisposeScope()).ToList();
+        var backup = _params.Select(p => Copy(p.Live)).ToList();
         foreach (var (_, live, shadow) in _params) live.copy_(shadow);
         return new Restore(_params, backup);
     }
