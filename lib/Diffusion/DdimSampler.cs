@@ -143,10 +143,7 @@ public sealed class DdimSampler
                          IProgress<ProgressInfo>? progress = null, Action<int, Tensor>? onStep = null,
                          CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(shape);
-        ArgumentNullException.ThrowIfNull(denoiser);
-        if (shape.Length < 2 || shape.Any(d => d < 1))
-            throw new ArgumentException($"sample shape must be (B, C, H, W) with positive sizes; got [{string.Join(",", shape)}]", nameof(shape));
+        SamplerArguments.CheckChain(shape, denoiser);
         noise ??= new GeneratorNoiseSource();
         device ??= CPU;
         using var grad = no_grad();

@@ -128,10 +128,7 @@ public sealed class DdpmSampler : IDisposable
                          IProgress<ProgressInfo>? progress = null, Action<int, Tensor>? onStep = null,
                          CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(shape);
-        ArgumentNullException.ThrowIfNull(denoiser);
-        if (shape.Length < 2 || shape.Any(d => d < 1))
-            throw new ArgumentException($"sample shape must be (B, C, H, W) with positive sizes; got [{string.Join(",", shape)}]", nameof(shape));
+        SamplerArguments.CheckChain(shape, denoiser);
         noise ??= new GeneratorNoiseSource();
         using var grad = no_grad();
         Tensor x;

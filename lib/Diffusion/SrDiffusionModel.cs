@@ -167,10 +167,11 @@ public sealed class SrDiffusionModel : IDisposable
         }
         Networks.eval();
         var cond = Networks.Conditioning(lr);
+        var projected = Networks.Denoiser.ProjectConditioning(cond);   // once per image, not once per step
         Tensor Denoise(Tensor xt, Tensor t)
         {
             var input = mask is null ? xt : cat([xt, mask], 1);
-            return Networks.Denoiser.forward(input, t, cond);
+            return Networks.Denoiser.ForwardProjected(input, t, projected);
         }
         long[] shape = [lr.shape[0], 3, lrUp.shape[2], lrUp.shape[3]];
         Tensor x = sampling.Sampler == SamplerKind.Ddpm

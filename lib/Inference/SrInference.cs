@@ -76,6 +76,7 @@ public static class SrInference
             throw new ArgumentException("a SAM+SRDiff model needs masks at inference: pass a segmenter (maskFor)");
         var results = new List<SrImageResult>();
         int n = Math.Min(maxImages, folder.Files.Count);
+        progress?.Report(new ProgressInfo("eval", 0, n, folder.FileName(0)));
         for (int i = 0; i < n; i++)
         {
             var name = folder.FileName(i);

@@ -96,8 +96,32 @@ public sealed class Unet : nn.Module<Tensor, Tensor, Tensor, Tensor>
     public override Tensor forward(Tensor x, Tensor time, Tensor cond)
     {
         using var scope = NewDisposeScope();
+        return ForwardProjected(x, time, ProjectConditioning(cond)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// cond_proj(c): the conditioning projected to the HR grid, (N, C_c, h, w) → (N, dim, s·h, s·w). It does not depend
+    /// on x_t or t, so a sampler computes it once per image and calls <see cref="ForwardProjected"/> at every step
+    /// (the official code recomputes it at each of the T steps; the result is the same tensor).
+    /// </summary>
+    public Tensor ProjectConditioning(Tensor cond) => cond_proj.call(cond);
+
+    /// <summary>
+    /// <see cref="forward(Tensor, Tensor, Tensor)"/> with the conditioning already projected by
+    /// <see cref="ProjectConditioning"/>; the result is identical.
+    /// </summary>
+    /// <param name="x">(N, 3 + extra, H, W) x_t.</param>
+    /// <param name="time">(N) int64 code timesteps.</param>
+    /// <param name="projectedCond">(N, dim, H, W) from <see cref="ProjectConditioning"/>.</param>
+    public Tensor ForwardProjected(Tensor x, Tensor time, Tensor projectedCond)
+    {
+        if (projectedCond.dim() != 4 || projectedCond.shape[1] != Config.Hidden || x.dim() != 4
+            || projectedCond.shape[2] != x.shape[2] || projectedCond.shape[3] != x.shape[3])
+            throw new ArgumentException($"projectedCond must be cond_proj(c), shaped (N, {Config.Hidden}, H, W) like x_t [{string.Join(",", x.shape)}]; " +
+                                        $"got [{string.Join(",", projectedCond.shape)}]. Pass the raw RRDB conditioning to forward instead.", nameof(projectedCond));
+        using var scope = NewDisposeScope();
         var t = mlp.call(time_pos_emb.call(time));
-        var c = cond_proj.call(cond);
+        var c = projectedCond;
         var skips = new Stack<Tensor>();
         int i = 0;
         foreach (var level in downs)

@@ -52,7 +52,8 @@ public class SrInferenceTests
         Assert.Equal(4, ev.Scale);
         Assert.Equal("Ddim", ev.Sampler);
         Assert.Equal(new[] { "a.png", "b.png" }, ev.Images.Select(i => i.Name));
-        Assert.Equal(2, progress.Count(p => p.Stage == "eval"));
+        // one report before the first image (0 of 2, so the bar's clock starts with the run), then one per image
+        Assert.Equal(new long[] { 0, 1, 2 }, progress.Where(p => p.Stage == "eval").Select(p => p.Done).ToArray());
         foreach (var r in ev.Images)
         {
             Assert.True(double.IsFinite(r.Psnr) && r.Psnr > 5 && r.Psnr < 60, $"{r.Name}: PSNR {r.Psnr}");

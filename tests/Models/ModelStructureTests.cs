@@ -101,6 +101,24 @@ public class ModelStructureTests
     }
 
     [Fact]
+    public void ForwardProjected_EqualsForward_AndRejectsRawConditioning()
+    {
+        using var nets = new SrDiffNetworks(ModelConfig.TinyCpu);
+        using var _ = torch.no_grad();
+        using var lr = torch.rand(2, 3, 6, 10) * 2 - 1;
+        using var cond = nets.Conditioning(lr);
+        using var x = torch.randn(2, 3, 24, 40);
+        using var t = torch.tensor(new long[] { 7, 93 });
+        using var expected = nets.Denoiser.call(x, t, cond);
+        using var projected = nets.Denoiser.ProjectConditioning(cond);
+        Assert.Equal(new long[] { 2, nets.Config.Hidden, 24, 40 }, projected.shape);
+        using var got = nets.Denoiser.ForwardProjected(x, t, projected);
+        Assert.Equal(expected.data<float>().ToArray(), got.data<float>().ToArray());   // bit for bit: the cached cond_proj path is the same computation
+        var ex = Assert.Throws<ArgumentException>(() => nets.Denoiser.ForwardProjected(x, t, cond));
+        Assert.Contains("cond_proj", ex.Message);
+    }
+
+    [Fact]
     public void SinusoidalEmbedding_IsSinBlockThenCosBlock()
     {
         using var emb = new SinusoidalPosEmb(8);
