@@ -87,8 +87,11 @@ public sealed class SrDiffusionModel : IDisposable
             throw new ArgumentException($"{Options.Method} training needs SPE masks (B,1,H,W); none were given");
         using var scope = NewDisposeScope();
         long b = hr.shape[0];
-        var t = randint(0, Schedule.Timesteps, [b], dtype: ScalarType.Int64, device: hr.device, generator: generator);
-        var eps = randn(hr.shape, dtype: hr.dtype, device: hr.device, generator: generator);
+        // Draw where the generator lives (a CPU generator, the reproducible kind the trainer uses on CUDA too, cannot
+        // fill a CUDA tensor), then move to the batch's device.
+        var drawOn = generator?.device ?? hr.device;
+        var t = randint(0, Schedule.Timesteps, [b], dtype: ScalarType.Int64, device: drawOn, generator: generator).to(hr.device);
+        var eps = randn(hr.shape, dtype: hr.dtype, device: drawOn, generator: generator).to(hr.device);
         return TrainingLoss(hr, lr, lrUp, mask, t, eps).MoveToOuterDisposeScope();
     }
 

@@ -69,6 +69,9 @@ public static class SrTrainer
             var old = TrainConfig.Load(cfgPath);
             if (!old.CompatibleForResume(config))
                 throw new InvalidDataException($"{cfgPath}: the run was started with a different configuration; resume with the same options (only --steps may change) or use a new --out folder");
+            if (config.Lr.Kind == LrScheduleKind.Cosine && old.Lr.TotalSteps != config.Lr.TotalSteps)
+                log($"note: the cosine learning-rate decay now spans {config.Lr.TotalSteps} steps (the run was started with {old.Lr.TotalSteps}); " +
+                    "from the resumed step on the rate follows the new curve, so the run differs from one started with the new --steps");
         }
         config.Save(cfgPath);
         if (config.NeedsMasks && data.Images.Any(i => i.Mask is null))

@@ -90,6 +90,9 @@ public sealed record TrainConfig(
         }
     }
 
-    /// <summary>Equal for resume purposes: everything but the step count.</summary>
-    public bool CompatibleForResume(TrainConfig other) => this with { Steps = 0 } == other with { Steps = 0 };
+    /// <summary>Equal for resume purposes: everything but the step count and the cosine schedule's horizon, which the
+    /// CLI ties to the step count (so a run can be extended; see <see cref="SrTrainer"/>, which logs the change).</summary>
+    public bool CompatibleForResume(TrainConfig other) => ForResume(this) == ForResume(other);
+
+    private static TrainConfig ForResume(TrainConfig c) => c with { Steps = 0, Lr = c.Lr with { TotalSteps = 0 } };
 }

@@ -211,6 +211,26 @@ public class SrTrainerTests
     }
 
     [Fact]
+    public void CosineRun_ExtendedOnResume_FollowsTheNewHorizon_AndSaysSo()
+    {
+        // `samdiffsr train --steps N` ties the cosine horizon to N, so `--resume --steps M` changes both.
+        using var dir = new TempDir();
+        var data = TexturedDataset();
+        TrainConfig Cosine(int steps) => TinyConfig(steps: steps, checkpointEvery: 2) with { Lr = new LearningRateSchedule(LrScheduleKind.Cosine, 1e-3, TotalSteps: steps) };
+        string run = dir.Sub("run");
+        SrTrainer.Run(Cosine(2), data, run);
+        var lines = new List<string>();
+        var more = SrTrainer.Run(Cosine(4), data, run, resume: true, log: lines.Add);
+        Assert.Equal((2L, 4L), (more.StartStep, more.EndStep));
+        Assert.Contains(lines, l => l.Contains("cosine learning-rate decay now spans 4 steps") && l.Contains("started with 2"));
+        var lr = ReadLog(run).Lr;
+        Assert.Equal(4, lr.Length);
+        Assert.Equal(new LearningRateSchedule(LrScheduleKind.Cosine, 1e-3, TotalSteps: 2).At(1), lr[1], 12);   // before the resume: the old curve
+        Assert.Equal(Cosine(4).Lr.At(2), lr[2], 12);                                                            // after: the new one
+        Assert.Equal(Cosine(4).Lr.At(3), lr[3], 12);
+    }
+
+    [Fact]
     public void RunFolder_MismatchedConfigOrOccupiedFolder_IsRefusedClearly()
     {
         using var dir = new TempDir();

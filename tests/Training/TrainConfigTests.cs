@@ -110,7 +110,7 @@ public class TrainConfigTests
     }
 
     [Fact]
-    public void CompatibleForResume_IgnoresOnlyTheStepCount()
+    public void CompatibleForResume_IgnoresOnlyTheStepCountAndTheCosineHorizon()
     {
         var cfg = Sample();
         Assert.True(cfg.CompatibleForResume(cfg with { Steps = 99_999 }));
@@ -118,6 +118,9 @@ public class TrainConfigTests
         Assert.False(cfg.CompatibleForResume(cfg with { Model = cfg.Model with { Hidden = 32 } }));
         Assert.False(cfg.CompatibleForResume(cfg with { Diffusion = cfg.Diffusion with { Loss = LossType.L1 } }));
         Assert.False(cfg.CompatibleForResume(cfg with { Lr = cfg.Lr with { BaseLr = 1e-4 } }));
+        // the CLI ties the cosine horizon to --steps: extending a run changes both, and that stays resumable
+        Assert.True(cfg.CompatibleForResume(cfg with { Steps = 99_999, Lr = cfg.Lr with { TotalSteps = 99_999 } }));
+        Assert.False(cfg.CompatibleForResume(cfg with { Lr = cfg.Lr with { WarmupSteps = cfg.Lr.WarmupSteps + 7 } }));
         // Structural equality: a model config rebuilt from scratch still matches.
         var rebuilt = cfg with { Model = ModelConfig.FromJson(cfg.Model.ToJson()) };
         Assert.True(cfg.CompatibleForResume(rebuilt));
