@@ -1,4 +1,5 @@
 using System.Text.Json;
+using SamDiffSR.Verification;
 using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
@@ -21,9 +22,9 @@ internal static class TinyReference
     public static string StatePath => TestPaths.Reference("tiny_denoiser.pt");
     public static string AfterAdamPath => TestPaths.Reference("tiny_denoiser_after_adam_step.pt");
 
-    public static float[] Floats(JsonElement arr) => arr.EnumerateArray().Select(e => (float)e.GetDouble()).ToArray();
+    public static float[] Floats(JsonElement arr) => ReferenceCheck.Floats(arr);
     public static double[] Doubles(JsonElement arr) => arr.EnumerateArray().Select(e => e.GetDouble()).ToArray();
-    public static long[] Shape(JsonElement arr) => arr.EnumerateArray().Select(e => e.GetInt64()).ToArray();
+    public static long[] Shape(JsonElement arr) => ReferenceCheck.Shape(arr);
 
     /// <summary>A float32 tensor from a flattened JSON list and a shape.</summary>
     public static Tensor Tensor(JsonElement values, long[] shape) => torch.tensor(Floats(values), shape);
@@ -36,12 +37,5 @@ internal static class TinyReference
         Root.GetProperty("state_dict").EnumerateArray()
             .Select(e => (e.GetProperty("key").GetString()!, Shape(e.GetProperty("shape")))).ToList();
 
-    public static double MaxAbsDiff(Tensor a, float[] expected)
-    {
-        var got = a.detach().cpu().contiguous().data<float>().ToArray();
-        Assert.Equal(expected.Length, got.Length);
-        double m = 0;
-        for (int i = 0; i < got.Length; i++) m = Math.Max(m, Math.Abs(got[i] - (double)expected[i]));
-        return m;
-    }
+    public static double MaxAbsDiff(Tensor a, float[] expected) => ReferenceCheck.MaxAbsDiff(a, expected);
 }
