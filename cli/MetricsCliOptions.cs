@@ -22,7 +22,7 @@ public sealed record MetricsCliOptions(IReadOnlyList<string> Perceptual, Percept
                       needed); lpips and maniqa per image; fid per set (SR set vs HR set). Network metrics need ONNX
                       files: --fid-onnx/--lpips-onnx/--maniqa-onnx, else SAMDIFFSR_FID_ONNX/_LPIPS_ONNX/_MANIQA_ONNX
                       (lib/Metrics/Perceptual/README.md); without them the metric is reported as unavailable.
-        """;
+        """ + "\n";
 
     /// <summary>Every metric name <c>--metrics</c> accepts.</summary>
     public static IReadOnlyList<string> Known { get; } = ["psnr", "ssim", .. PerceptualMetrics.Names];

@@ -8,7 +8,7 @@ public static class SamplingCliOptions
     public const string Help = """
           --sampler   ddpm (official: all T steps, default) or ddim (--steps k, --eta, default 0 = deterministic)
           --tile      tiled inference: LR tile size in pixels (0 = whole image), --overlap LR pixels (default 8)
-        """;
+        """ + "\n";
 
     public static SamplingOptions Parse(CliArgs args)
     {

@@ -41,6 +41,9 @@ run)
     timeout 120 $S train --stage diffusion --hr data/train/T91 --masks /tmp/qs/masks --out /tmp/paper --preset samdiffsrpaperx4 \
         --steps 60 --batch 16 --patch 160 --checkpoint-every 1000 --no-verify > "$OUT/paper-train.log" 2>&1; echo "rc=$?"
     cp /tmp/paper/log.csv "$OUT/paper-log.csv" 2>/dev/null; tail -2 /tmp/paper/log.csv
+    echo "== paper preset: Set5 x4 evaluation with that 60-step model (DDPM, 100 steps per image; timing only)"
+    ( time timeout 150 $S eval --checkpoint /tmp/paper --hr data/benchmarks/Set5 --scale 4 --out /tmp/paper-sr ) > "$OUT/paper-eval.log" 2>&1
+    echo "rc=$?"; grep -v "^eval \[" "$OUT/paper-eval.log" | tail -14
     echo "== tiny training with EMA, resumed 20 -> 30 steps"
     R="timeout 60 $S train --stage diffusion --hr data/train/T91 --masks /tmp/qs/masks --out /tmp/ema --preset tiny --batch 8 --patch 64 --ema 0.999 --checkpoint-every 10 --no-verify --rrdb /tmp/qs/rrdb"
     $R --steps 20 > "$OUT/ema.log" 2>&1; echo "rc=$?"; $R --steps 30 --resume >> "$OUT/ema.log" 2>&1; echo "rc=$?"; tail -1 /tmp/ema/log.csv
