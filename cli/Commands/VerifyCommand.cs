@@ -22,13 +22,11 @@ public sealed class VerifyCommand : ICliCommand
 
     public int Run(CliArgs args, CliContext ctx)
     {
-        var deviceName = args.GetOr("device", "auto").ToLowerInvariant();
+        var deviceName = args.Choice("device", "auto", "auto", "cpu", "cuda");
         var folder = args.Get("reference");
         int threads = args.Int("threads", 0);
         bool json = args.Flag("json");
         args.EnsureAllUsed();
-        if (deviceName is not ("auto" or "cpu" or "cuda"))
-            throw new CliUsageException($"--device must be auto, cpu or cuda; got '{deviceName}'");
         var chosen = TorchRuntime.Initialize(threads, preferCuda: deviceName != "cpu");
         if (deviceName == "cuda" && chosen.type != DeviceType.CUDA)
             throw new CliUsageException("--device cuda: no CUDA device is available (build with -p:TorchBackend=cuda on a machine with an NVIDIA GPU, see README); use --device cpu");

@@ -35,13 +35,28 @@ public sealed class GeneratorNoiseSource(Generator? generator = null) : INoiseSo
     /// <inheritdoc />
     public Tensor Step(int t, long[] shape, ScalarType dtype, Device device) => Draw(shape, dtype, device);
 
-    private Tensor Draw(long[] shape, ScalarType dtype, Device device)
+    private Tensor Draw(long[] shape, ScalarType dtype, Device device) => GeneratorDraws.Randn(shape, dtype, device, Generator);
+}
+
+/// <summary>
+/// Random draws from an explicit generator into tensors on any device. libtorch fills a tensor only from a generator on
+/// the same device, and CPU generators are the reproducible ones (PyTorch's numbers for a seed, also when training on
+/// CUDA), so the values are drawn where the generator lives and then moved.
+/// </summary>
+internal static class GeneratorDraws
+{
+    /// <summary>N(0, I) of <paramref name="shape"/> on <paramref name="device"/> (global generator when null).</summary>
+    public static Tensor Randn(long[] shape, ScalarType dtype, Device device, Generator? generator)
     {
-        // Draw on the generator's device (CPU generators are the reproducible ones), then move.
-        if (device.type == DeviceType.CPU || Generator is null)
-            return randn(shape, dtype: dtype, device: device, generator: Generator);
         using var scope = NewDisposeScope();
-        return randn(shape, dtype: dtype, generator: Generator).to(device).MoveToOuterDisposeScope();
+        return randn(shape, dtype: dtype, device: generator?.device ?? device, generator: generator).to(device).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Integers uniform in [<paramref name="low"/>, <paramref name="high"/>) on <paramref name="device"/>.</summary>
+    public static Tensor Randint(long low, long high, long[] shape, Device device, Generator? generator)
+    {
+        using var scope = NewDisposeScope();
+        return randint(low, high, shape, dtype: ScalarType.Int64, device: generator?.device ?? device, generator: generator).to(device).MoveToOuterDisposeScope();
     }
 }
 

@@ -87,11 +87,8 @@ public sealed class SrDiffusionModel : IDisposable
             throw new ArgumentException($"{Options.Method} training needs SPE masks (B,1,H,W); none were given");
         using var scope = NewDisposeScope();
         long b = hr.shape[0];
-        // Draw where the generator lives (a CPU generator, the reproducible kind the trainer uses on CUDA too, cannot
-        // fill a CUDA tensor), then move to the batch's device.
-        var drawOn = generator?.device ?? hr.device;
-        var t = randint(0, Schedule.Timesteps, [b], dtype: ScalarType.Int64, device: drawOn, generator: generator).to(hr.device);
-        var eps = randn(hr.shape, dtype: hr.dtype, device: drawOn, generator: generator).to(hr.device);
+        var t = GeneratorDraws.Randint(0, Schedule.Timesteps, [b], hr.device, generator);
+        var eps = GeneratorDraws.Randn(hr.shape, hr.dtype, hr.device, generator);
         return TrainingLoss(hr, lr, lrUp, mask, t, eps).MoveToOuterDisposeScope();
     }
 
