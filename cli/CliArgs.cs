@@ -1,4 +1,5 @@
 using System.Globalization;
+using SamDiffSR.Runtime;
 
 namespace SamDiffSR.Cli;
 
@@ -68,6 +69,27 @@ public sealed class CliArgs
         if (!allowed.Contains(v)) throw new CliUsageException($"--{name} must be one of {string.Join("|", allowed)}, got '{v}'");
         return v;
     }
+
+    /// <summary>
+    /// An enum option spelled as the library declares it (<see cref="OptionNameAttribute"/>); <paramref name="allowed"/>
+    /// narrows the choice (empty: every value with a spelling). The error lists the valid spellings.
+    /// </summary>
+    public T Enum<T>(string name, T fallback, params T[] allowed) where T : struct, System.Enum
+    {
+        var choices = Spellings(allowed);
+        var v = Get(name);
+        if (v is null) return fallback;
+        foreach (var (spelling, value) in choices)
+            if (spelling == v) return value;
+        throw new CliUsageException($"--{name} must be one of {string.Join("|", choices.Select(c => c.Name))}, got '{v}'");
+    }
+
+    /// <summary>The spellings of an enum option as usage text shows them: "a|b|c".</summary>
+    public static string Choices<T>(params T[] allowed) where T : struct, System.Enum =>
+        string.Join("|", Spellings(allowed).Select(c => c.Name));
+
+    private static List<(string Name, T Value)> Spellings<T>(T[] allowed) where T : struct, System.Enum =>
+        OptionNames.All<T>().Where(p => allowed.Length == 0 || allowed.Contains(p.Value)).ToList();
 
     /// <summary>Call after reading all options: any option the command did not ask for is an error.</summary>
     public void EnsureAllUsed()

@@ -1,5 +1,5 @@
-using SamDiffSR.Config;
 
+using SamDiffSR.Models;
 namespace SamDiffSR.Cli;
 
 /// <summary>Shared resolution of <c>--preset NAME</c> / <c>--config FILE.json</c> into a model config.</summary>

@@ -10,10 +10,11 @@ public static class SamplingCliOptions
           --tile      tiled inference: LR tile size in pixels (0 = whole image), --overlap LR pixels (default 8)
         """ + "\n";
 
-    public static SamplingOptions Parse(CliArgs args)
+    /// <summary>Reads the sampler options; <paramref name="stepsOption"/> names the step-count option (quickstart: steps-eval).</summary>
+    public static SamplingOptions Parse(CliArgs args, string stepsOption = "steps")
     {
-        var kind = args.Choice("sampler", "ddpm", "ddpm", "ddim") == "ddim" ? SamplerKind.Ddim : SamplerKind.Ddpm;
-        int steps = args.Int("steps", kind == SamplerKind.Ddim ? 50 : 100);
+        var kind = args.Enum("sampler", SamplerKind.Ddpm);
+        int steps = args.Int(stepsOption, kind == SamplerKind.Ddim ? 50 : 100);
         double eta = args.Double("eta", 0);
         int tile = args.Int("tile", 0), overlap = args.Int("overlap", 8);
         try { return new SamplingOptions(kind, steps, eta, DdimSpacing.Uniform, tile, overlap).Validate(int.MaxValue); }

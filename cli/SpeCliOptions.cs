@@ -1,4 +1,5 @@
 using SamDiffSR.Masks;
+using SamDiffSR.Masks.Spe;
 
 namespace SamDiffSR.Cli;
 
@@ -12,23 +13,12 @@ public static class SpeCliOptions
           --overlap   later: later masks overwrite (official, default); score: higher predicted_iou wins
         """;
 
-    public static SpeVariant Variant(string v) => v switch
-    {
-        "rope-transposed" => SpeVariant.RoPETransposed,
-        "cosine" => SpeVariant.CosineGrid,
-        "linear" => SpeVariant.LinearGrid,
-        "rope" => SpeVariant.RoPE,
-        _ => throw new CliUsageException($"unknown SPE variant '{v}'"),
-    };
-
     /// <summary>Reads --mean, --overlap and (unless <paramref name="variant"/> is given) --variant.</summary>
     public static SpeOptions Parse(CliArgs args, SpeVariant? variant = null)
     {
-        variant ??= Variant(args.Choice("variant", "rope", "rope", "rope-transposed", "cosine", "linear"));
-        var mean = args.Choice("mean", "segment", "segment", "image") == "image"
-            ? SegmentValueRule.WholeImageDivisor : SegmentValueRule.SegmentMean;
-        var overlap = args.Choice("overlap", "later", "later", "score") == "score"
-            ? OverlapRule.HigherScoreWins : OverlapRule.LaterOverwrites;
+        variant ??= args.Enum("variant", SpeVariant.RoPE);
+        var mean = args.Enum("mean", SegmentValueRule.SegmentMean);
+        var overlap = args.Enum("overlap", OverlapRule.LaterOverwrites);
         return new SpeOptions(variant.Value, mean, overlap);
     }
 }

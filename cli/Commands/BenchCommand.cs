@@ -1,9 +1,10 @@
+using SamDiffSR.Models;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using SamDiffSR.Benchmarks;
-using SamDiffSR.Config;
+using SamDiffSR.Cli.Benchmarks;
 using SamDiffSR.IO;
 using SamDiffSR.Runtime;
+using SamDiffSR.Diffusion;
 
 namespace SamDiffSR.Cli.Commands;
 
@@ -49,19 +50,13 @@ public abstract class BenchCommandBase : ICliCommand
         var specific = ReadSpecific(args);
         args.EnsureAllUsed();
 
-        if ((preset is null) == (configPath is null)) throw new CliUsageException("give exactly one of --preset NAME or --config FILE.json");
         if (warmup < 0) throw new CliUsageException($"--warmup must be >= 0, got {warmup}");
         if (runs < 1) throw new CliUsageException($"--runs must be >= 1, got {runs}");
         if (threads < 0) throw new CliUsageException($"--threads must be >= 0, got {threads}");
-        ModelConfig config;
+        var (config, source) = ModelConfigCli.Resolve(preset, configPath);
         IReadOnlyList<BenchVariant> variants;
-        try
-        {
-            config = preset is not null ? ModelConfig.Preset(preset) : ModelConfig.Load(configPath!);
-            variants = BenchSuite.ParseVariants(variantList);
-        }
+        try { variants = BenchSuite.ParseVariants(variantList); }
         catch (ArgumentException ex) { throw new CliUsageException(ex.Message); }
-        string source = preset ?? Path.GetFileName(configPath!);
 
         if (ompWait is not null)
         {
@@ -190,14 +185,14 @@ public sealed class BenchSampleCommand : BenchCommandBase
 
     /// <inheritdoc/>
     protected override object ReadSpecific(CliArgs args) =>
-        (args.Int("size", 64), args.Int("steps", 10), args.Choice("sampler", "ddpm", "ddpm", "ddim"));
+        (args.Int("size", 64), args.Int("steps", 10), args.Enum("sampler", SamplerKind.Ddpm));
 
     /// <inheritdoc/>
     protected override BenchReport Measure(string source, ModelConfig config, object specific, IReadOnlyList<BenchVariant> variants,
                                            int warmup, int runs, long seed, IProgress<ProgressInfo> progress)
     {
-        var (size, steps, sampler) = ((int, int, string))specific;
-        return BenchSuite.Sample(source, config, size, steps, sampler == "ddim" ? SamplerKind.Ddim : SamplerKind.Ddpm,
+        var (size, steps, sampler) = ((int, int, SamplerKind))specific;
+        return BenchSuite.Sample(source, config, size, steps, sampler,
                                  variants, warmup, runs, seed, progress);
     }
 }

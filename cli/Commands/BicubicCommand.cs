@@ -29,13 +29,7 @@ public sealed class BicubicCommand : ICliCommand
     {
         var hr = args.Require("hr");
         int scale = ScaleOption.Parse(args);
-        var conv = args.Choice("y-convention", "double", "double", "uint8", "rgb", "pyiqa") switch
-        {
-            "uint8" => MetricConvention.YUint8,
-            "rgb" => MetricConvention.Rgb,
-            "pyiqa" => MetricConvention.Pyiqa,
-            _ => MetricConvention.YDouble,
-        };
+        var conv = args.Enum("y-convention", MetricConvention.YDouble);
         bool json = args.Flag("json");
         var metrics = MetricsCliOptions.Parse(args);
         args.EnsureAllUsed();

@@ -8,6 +8,7 @@ using SamDiffSR.Metrics;
 using SamDiffSR.Metrics.Perceptual;
 using SamDiffSR.Runtime;
 using SamDiffSR.Training;
+using SamDiffSR.Masks.Spe;
 
 namespace SamDiffSR.Cli.Commands;
 
@@ -35,19 +36,13 @@ public sealed class EvalCommand : ICliCommand
         string? outDir = args.Get("out");
         bool json = args.Flag("json"), noVerify = args.Flag("no-verify");
         long seed = args.Int("seed", 0);
-        var conv = args.Choice("y-convention", "double", "double", "uint8", "rgb", "pyiqa") switch
-        {
-            "uint8" => MetricConvention.YUint8,
-            "rgb" => MetricConvention.Rgb,
-            "pyiqa" => MetricConvention.Pyiqa,
-            _ => MetricConvention.YDouble,
-        };
+        var conv = args.Enum("y-convention", MetricConvention.YDouble);
         var sampling = SamplingCliOptions.Parse(args);
         var metrics = MetricsCliOptions.Parse(args);
         args.EnsureAllUsed();
         if (!Directory.Exists(hr)) throw new DirectoryNotFoundException($"HR folder not found: {hr}");
         TorchRuntime.Initialize(threads);
-        using var model = SrModelFolder.Load(ckpt, line => ctx.Err.WriteLine("[eval] " + line));
+        using var model = SrDiffusionModel.Load(ckpt, line => ctx.Err.WriteLine("[eval] " + line));
         if (model.Scale != scale) throw new ArgumentException($"--scale {scale} differs from the model's scale x{model.Scale} ({ckpt})");
         var seg = new FelzenszwalbSegmenter();
         Func<ImageU8, SpeMap>? maskFor = model.Options.Method == SrMethod.SamConcat

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using SamDiffSR.Config;
 using SamDiffSR.Models;
 using SamDiffSR.Runtime;
 
@@ -25,7 +24,7 @@ public sealed class ImportCheckpointCommand : ICliCommand
         "samdiffsr import-checkpoint --in STATE_DICT.pt --out FOLDER (--preset NAME | --config FILE.json) [--force] [--json]\n" +
         "  --in FILE        zip-format state dict; convert the authors' legacy .ckpt first with\n" +
         $"                   {CheckpointImport.ConversionCommand}\n" +
-        $"  --out FOLDER     model folder to write: {CheckpointImport.ModelFileName} + {CheckpointImport.ConfigFileName}\n" +
+        $"  --out FOLDER     model folder to write: {ModelFolder.ModelFile} + {ModelFolder.ConfigFile}\n" +
         $"  --preset NAME    network sizes the weights were trained with (SamDiffSRPaperX4 for the released x4 model;\n" +
         $"                   presets: {string.Join(", ", ModelConfig.PresetNames)})\n" +
         "  --config FILE    or a model config JSON\n" +

@@ -1,4 +1,5 @@
 using SamDiffSR.Masks;
+using SamDiffSR.Masks.Spe;
 
 namespace SamDiffSR.Cli.Commands;
 
@@ -28,21 +29,10 @@ public sealed class MasksEncodeCommand : ICliCommand
     {
         string amg = args.Require("amg");
         string outDir = args.Require("out");
-        var variant = args.Choice("variant", "rope", "rope", "rope-transposed", "cosine", "linear") switch
-        {
-            "rope-transposed" => SpeVariant.RoPETransposed,
-            "cosine" => SpeVariant.CosineGrid,
-            "linear" => SpeVariant.LinearGrid,
-            _ => SpeVariant.RoPE,
-        };
-        var mean = args.Choice("mean", "segment", "segment", "image") == "image"
-            ? SegmentValueRule.WholeImageDivisor : SegmentValueRule.SegmentMean;
-        var overlap = args.Choice("overlap", "later", "later", "score") == "score"
-            ? OverlapRule.HigherScoreWins : OverlapRule.LaterOverwrites;
+        var options = SpeCliOptions.Parse(args);
         bool force = args.Flag("force");
         args.EnsureAllUsed();
 
-        var options = new SpeOptions(variant, mean, overlap);
         var progress = new ConsoleProgress(ctx);
         SpeFolderResult result;
         try
@@ -54,7 +44,7 @@ public sealed class MasksEncodeCommand : ICliCommand
             progress.Finish();
         }
         ctx.Out.WriteLine($"wrote {result.Written}, skipped {result.Skipped} existing, {result.Empty} without masks -> {outDir} " +
-                          $"(variant {variant}, value {mean}, overlap {overlap})");
+                          $"(variant {options.Variant}, value {options.ValueRule}, overlap {options.Overlap})");
         return 0;
     }
 }

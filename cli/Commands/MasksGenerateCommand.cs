@@ -1,5 +1,6 @@
 using SamDiffSR.Masks.Generation;
 using SamDiffSR.Masks.Segmenters;
+using SamDiffSR.Masks.Spe;
 
 namespace SamDiffSR.Cli.Commands;
 
@@ -26,10 +27,10 @@ public sealed class MasksGenerateCommand : ICliCommand
         string images = args.Require("images"), outDir = args.Require("out");
         var segName = args.Choice("segmenter", "felzenszwalb", "felzenszwalb", "sam");
         string? model = args.Get("model");
-        var from = args.Choice("from", "hr", "hr", "lr") == "lr" ? MaskFrom.Lr : MaskFrom.Hr;
+        var from = args.Enum("from", MaskFrom.Hr);
         int scale = args.Int("scale", 4);
-        var encode = args.Choice("encode", "rope", "rope", "rope-transposed", "cosine", "linear", "none");
-        var spe = SpeCliOptions.Parse(args, encode == "none" ? SamDiffSR.Masks.SpeVariant.RoPE : SpeCliOptions.Variant(encode));
+        bool noEncode = args.Get("encode") == "none";   // "none" = masks only; otherwise a SPE variant
+        var spe = SpeCliOptions.Parse(args, noEncode ? SpeVariant.RoPE : args.Enum("encode", SpeVariant.RoPE));
         var fz = new FelzenszwalbOptions(args.Double("fz-scale", FelzenszwalbOptions.Default.Scale),
                                          args.Double("fz-sigma", FelzenszwalbOptions.Default.Sigma),
                                          args.Int("fz-min-size", FelzenszwalbOptions.Default.MinSize));
@@ -45,7 +46,7 @@ public sealed class MasksGenerateCommand : ICliCommand
         try
         {
             r = MaskGeneration.GenerateFolder(images, outDir, source,
-                new MaskGenerationOptions(from, scale, encode == "none" ? null : spe, force), progress,
+                new MaskGenerationOptions(from, scale, noEncode ? null : spe, force), progress,
                 line => ctx.Err.WriteLine(line), verifyChecksums: !noVerify);
         }
         finally { progress.Finish(); }

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using SamDiffSR.Config;
 using SamDiffSR.Models;
 using SamDiffSR.Runtime;
 

@@ -1,8 +1,9 @@
+using SamDiffSR.Models;
 using System.Globalization;
-using SamDiffSR.Config;
 using SamDiffSR.Diffusion;
 using SamDiffSR.Runtime;
 using SamDiffSR.Training;
+using SamDiffSR.Pipelines;
 
 namespace SamDiffSR.Cli.Commands;
 
@@ -16,7 +17,8 @@ public sealed class QuickstartCommand : ICliCommand
     public string Usage => $"""
         samdiffsr quickstart [--out runs/quickstart] [--rrdb-steps 200] [--steps 200] [--batch 8] [--patch 64]
                              [--lr 1e-3] [--seed 0] [--modulation paper|official] [--preset tiny] [--threads 2]
-                             [--sampler ddpm|ddim] [--steps-eval k] [--train <HR dir>] [--eval <HR dir>]
+                             [--sampler ddpm|ddim] [--steps-eval k] [--eta e] [--tile t] [--overlap o]
+                             [--train <HR dir>] [--eval <HR dir>]
           Runs on the embedded data in about 10 minutes on 2 CPU cores and writes, under --out: masks/ (amg JSON +
           SPE .npy), rrdb/, srdiff/, samdiffsr/ (runs with checkpoints and log.csv), sr/<method>/*.png,
           report.json, report.md and report.html. Re-running resumes finished stages.
@@ -28,11 +30,10 @@ public sealed class QuickstartCommand : ICliCommand
         int rrdbSteps = args.Int("rrdb-steps", 200), steps = args.Int("steps", 200), batch = args.Int("batch", 8), patch = args.Int("patch", 64);
         double lr = args.Double("lr", 1e-3);
         long seed = args.Int("seed", 0);
-        var mod = args.Choice("modulation", "paper", "paper", "official") == "official" ? ModulationMode.OfficialCode : ModulationMode.Paper;
+        var mod = args.Enum("modulation", ModulationMode.Paper, ModulationMode.Paper, ModulationMode.OfficialCode);
         var preset = args.GetOr("preset", "tiny");
         int threads = args.Int("threads", 2);
-        var kind = args.Choice("sampler", "ddpm", "ddpm", "ddim") == "ddim" ? SamplerKind.Ddim : SamplerKind.Ddpm;
-        int evalSteps = args.Int("steps-eval", kind == SamplerKind.Ddim ? 50 : 100);
+        var sampling = SamplingCliOptions.Parse(args, stepsOption: "steps-eval");
         string? train = args.Get("train"), eval = args.Get("eval");
         args.EnsureAllUsed();
         ModelConfig model;
@@ -45,7 +46,7 @@ public sealed class QuickstartCommand : ICliCommand
         try
         {
             r = Quickstart.Run(new QuickstartOptions(outDir, model, rrdbSteps, steps, batch, patch, lr, seed, mod,
-                new SamplingOptions(kind, evalSteps), train, eval), line => { progress.Finish(); ctx.Err.WriteLine("[quickstart] " + line); }, progress);
+                sampling, train, eval), line => { progress.Finish(); ctx.Err.WriteLine("[quickstart] " + line); }, progress);
         }
         finally { progress.Finish(); }
         ctx.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Set5 x{model.Scale}, PSNR/SSIM on Y; total {r.TotalSeconds:F0} s; report: {Path.Combine(outDir, "report.md")}"));

@@ -5,6 +5,7 @@ using SamDiffSR.Masks;
 using SamDiffSR.Masks.Segmenters;
 using SamDiffSR.Runtime;
 using SamDiffSR.Training;
+using SamDiffSR.Masks.Spe;
 
 namespace SamDiffSR.Cli.Commands;
 
@@ -34,7 +35,7 @@ public sealed class SampleCommand : ICliCommand
             : throw new FileNotFoundException($"input not found: {input} (give an LR image file or a folder of images)");
         if (files.Count == 0) throw new InvalidDataException($"{input}: no PNG/JPEG/BMP images found");
         TorchRuntime.Initialize(threads);
-        using var model = SrModelFolder.Load(ckpt, line => ctx.Err.WriteLine("[sample] " + line));
+        using var model = SrDiffusionModel.Load(ckpt, line => ctx.Err.WriteLine("[sample] " + line));
         var seg = new FelzenszwalbSegmenter();
         var progress = new ConsoleProgress(ctx);
         Directory.CreateDirectory(outDir);

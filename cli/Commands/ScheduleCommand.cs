@@ -27,14 +27,14 @@ public sealed class ScheduleCommand : ICliCommand
     public int Run(CliArgs args, CliContext ctx)
     {
         int timesteps = args.Int("timesteps", 100);
-        string kind = args.Choice("schedule", "cosine", "cosine", "linear");
+        var kind = args.Enum("schedule", BetaScheduleKind.Cosine);
         bool forceLast = args.Flag("force-last-beta");
         bool json = args.Flag("json");
         args.EnsureAllUsed();
         if (timesteps < 1 || timesteps > 100_000) throw new CliUsageException($"--timesteps must be in 1..100000, got {timesteps}");
-        if (forceLast && kind != "linear") throw new CliUsageException("--force-last-beta applies to --schedule linear only");
+        if (forceLast && kind != BetaScheduleKind.Linear) throw new CliUsageException("--force-last-beta applies to --schedule linear only");
 
-        var s = kind == "cosine" ? DiffusionSchedule.Cosine(timesteps) : DiffusionSchedule.Linear(timesteps, forceLast);
+        var s = kind == BetaScheduleKind.Cosine ? DiffusionSchedule.Cosine(timesteps) : DiffusionSchedule.Linear(timesteps, forceLast);
         if (json) WriteJson(s, ctx.Out);
         else WriteTable(s, ctx.Out);
         return 0;

@@ -1,9 +1,11 @@
+using SamDiffSR.Models;
 using System.Globalization;
-using SamDiffSR.Config;
 using SamDiffSR.Diffusion;
 using SamDiffSR.Masks;
 using SamDiffSR.Runtime;
 using SamDiffSR.Training;
+using SamDiffSR.Masks.Spe;
+using SamDiffSR.Data;
 
 namespace SamDiffSR.Cli.Commands;
 
@@ -31,26 +33,16 @@ public sealed class TrainCommand : ICliCommand
 
     public int Run(CliArgs args, CliContext ctx)
     {
-        var stage = args.Choice("stage", "diffusion", "rrdb", "diffusion") == "rrdb" ? TrainingStage.Rrdb : TrainingStage.Diffusion;
+        var stage = args.Enum("stage", TrainingStage.Diffusion);
         string hr = args.Require("hr"), outDir = args.Require("out");
         string? masks = args.Get("masks"), rrdb = args.Get("rrdb");
         var preset = args.GetOr("preset", "tiny");
-        var method = args.Choice("method", "samdiffsr", "srdiff", "samdiffsr", "samconcat") switch
-        {
-            "srdiff" => SrMethod.SrDiff,
-            "samconcat" => SrMethod.SamConcat,
-            _ => SrMethod.SamDiffSR,
-        };
-        var modulation = args.Choice("modulation", "paper", "paper", "official") == "official" ? ModulationMode.OfficialCode : ModulationMode.Paper;
-        var loss = args.Choice("loss", "l1", "l1", "l2") == "l2" ? LossType.L2 : LossType.L1;
+        var method = args.Enum("method", SrMethod.SamDiffSR);
+        var modulation = args.Enum("modulation", ModulationMode.Paper, ModulationMode.Paper, ModulationMode.OfficialCode);
+        var loss = args.Enum("loss", LossType.L1);
         int steps = args.Int("steps", 400_000), batch = args.Int("batch", 16), patch = args.Int("patch", 160);
         double lr = args.Double("lr", 2e-4);
-        var sched = args.Choice("lr-schedule", "cosine", "step", "cosine", "constant") switch
-        {
-            "step" => LrScheduleKind.Step,
-            "constant" => LrScheduleKind.Constant,
-            _ => LrScheduleKind.Cosine,
-        };
+        var sched = args.Enum("lr-schedule", LrScheduleKind.Cosine);
         int lrStep = args.Int("lr-step", 200_000);
         double lrGamma = args.Double("lr-gamma", 0.5);
         double? clip = args.Has("grad-clip") ? args.Double("grad-clip", 0) : null;
@@ -58,24 +50,20 @@ public sealed class TrainCommand : ICliCommand
         long seed = args.Int("seed", 0);
         int every = args.Int("checkpoint-every", 1000), keep = args.Int("keep", 3), threads = args.Int("threads", 0);
         bool resume = args.Flag("resume"), flips = args.Flag("flips"), rot = args.Flag("rotations"), noVerify = args.Flag("no-verify");
-        var lrUp = args.Choice("lr-up", "official", "official", "exact") == "exact" ? LrUpRecipe.MatlabExact : LrUpRecipe.Official;
-        var align = args.Choice("mask-alignment", "aligned", "aligned", "official") == "official" ? MaskAlignment.OfficialMisaligned : MaskAlignment.Aligned;
-        var reduce = args.Choice("reduce", "zero", "zero", "none", "zscore") switch
-        {
-            "none" => SpeReduce.None,
-            "zscore" => SpeReduce.ZScore,
-            _ => SpeReduce.AllSameToZero,
-        };
+        var lrUp = args.Enum("lr-up", LrUpRecipe.Official);
+        var align = args.Enum("mask-alignment", MaskAlignment.Aligned);
+        var reduce = args.Enum("reduce", SpeReduce.AllSameToZero);
         args.EnsureAllUsed();
 
         ModelConfig model;
         try { model = ModelConfig.Preset(preset); }
         catch (ArgumentException ex) { throw new CliUsageException(ex.Message); }
         if (method == SrMethod.SamConcat && model.ExtraInputChannels == 0) model = model with { ExtraInputChannels = 1 };
-        var diffusion = new DiffusionOptions(method, Modulation: method == SrMethod.SamDiffSR ? modulation : ModulationMode.None, Loss: loss, LrUp: lrUp);
+        var diffusion = DiffusionOptions.For(method, modulation) with { Loss = loss, LrUp = lrUp };
         var config = new TrainConfig(stage, model, diffusion, new PatchOptions(patch, flips, rot, align, reduce), steps, batch,
             new LearningRateSchedule(sched, lr, lrStep, lrGamma, steps), clip, ema, seed, every, keep).Validate();
-        if (config.NeedsMasks && masks is null) throw new CliUsageException($"--method {method} needs --masks <dir of SPE .npy> (make them with 'samdiffsr masks generate')");
+        if (config.NeedsMasks && masks is null)
+            throw new CliUsageException($"--method {OptionNames.Of(method)} needs --masks <dir of SPE .npy> (make them with 'samdiffsr masks generate')");
 
         TorchRuntime.Initialize(threads);
         ctx.Err.WriteLine($"[train] {TorchRuntime.Describe()}");

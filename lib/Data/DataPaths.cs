@@ -48,4 +48,22 @@ public static class DataPaths
         "T91" => ImageFolder.Open(T91),
         _ => throw new ArgumentException($"unknown embedded set '{name}'; choose Set5, Set14 or T91"),
     };
+
+    /// <summary>
+    /// Copies the first <paramref name="count"/> images (in file-name order) of an embedded set into
+    /// <paramref name="destination"/> (created), without its SHA256SUMS: a subset is a user folder. Used by notebooks
+    /// and the quickstart for small training sets. Returns <paramref name="destination"/>.
+    /// </summary>
+    /// <param name="name">"Set5", "Set14" or "T91".</param>
+    /// <param name="destination">Folder to copy into; existing files of the same name are overwritten.</param>
+    /// <param name="count">How many images (at most the set's size).</param>
+    public static string CopySubset(string name, string destination, int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        var files = OpenEmbedded(name).Files;
+        if (count > files.Count) throw new ArgumentOutOfRangeException(nameof(count), $"{name} has {files.Count} images, asked for {count}");
+        Directory.CreateDirectory(destination);
+        foreach (var f in files.Take(count)) File.Copy(f, Path.Combine(destination, Path.GetFileName(f)), overwrite: true);
+        return destination;
+    }
 }

@@ -9,7 +9,7 @@ public static class DiffusionLoss
     /// Mean over all elements of |target − prediction| (L1) or (target − prediction)² (L2); a 0-d tensor.
     /// </summary>
     /// <param name="prediction">ε_θ(x_t, x_LR, t), same shape as <paramref name="target"/>.</param>
-    /// <param name="target">The regression target from <see cref="ForwardProcess.Target"/>.</param>
+    /// <param name="target">The regression target from <see cref="ForwardProcess.Diffuse"/>.</param>
     /// <param name="type">L1 (official) or L2 (paper eq. 5).</param>
     public static Tensor Compute(Tensor prediction, Tensor target, LossType type)
     {

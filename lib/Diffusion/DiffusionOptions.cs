@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using SamDiffSR.IO;
 using SamDiffSR.Schedules;
+using SamDiffSR.Data;
 
 namespace SamDiffSR.Diffusion;
 
@@ -33,20 +34,52 @@ public sealed record DiffusionOptions(
     LrUpRecipe LrUp = LrUpRecipe.Official,
     bool? ClipDenoised = null)
 {
+    /// <summary>
+    /// The one rule for which modulation a method trains with: only SAM-DiffSR modulates the forward process; SRDiff
+    /// and SAM+SRDiff always diffuse with plain DDPM noise, whatever was asked for.
+    /// </summary>
+    public static ModulationMode ModulationFor(SrMethod method, ModulationMode requested) =>
+        method == SrMethod.SamDiffSR ? requested : ModulationMode.None;
+
+    /// <summary>Options for <paramref name="method"/> with the requested modulation (collapsed by <see cref="ModulationFor"/>).</summary>
+    public static DiffusionOptions For(SrMethod method, ModulationMode modulation = ModulationMode.Paper) =>
+        new(method, Modulation: ModulationFor(method, modulation));
+
     /// <summary>The modulation actually applied in training.</summary>
     [JsonIgnore]
-    public ModulationMode EffectiveModulation => Method == SrMethod.SamDiffSR ? Modulation : ModulationMode.None;
+    public ModulationMode EffectiveModulation => ModulationFor(Method, Modulation);
 
     /// <summary>The x̂0 clipping actually applied in sampling.</summary>
     [JsonIgnore]
     public bool EffectiveClipDenoised => ClipDenoised ?? EffectiveModulation != ModulationMode.Paper;
 
-    /// <summary>Whether training needs SPE masks.</summary>
+    /// <summary>Whether training needs SPE masks (SAM-DiffSR: E; SAM+SRDiff: the extra input).</summary>
     [JsonIgnore]
     public bool NeedsMasks => Method != SrMethod.SrDiff;
 
+    /// <summary>Whether sampling needs a mask of the image (only SAM+SRDiff: the mask is a network input).</summary>
+    [JsonIgnore]
+    public bool NeedsMasksAtInference => Method == SrMethod.SamConcat;
+
+    /// <summary>
+    /// The one masks-needed check: throws <see cref="ArgumentException"/> with one line naming the method, the stage and
+    /// the fix when the method needs masks there and <paramref name="present"/> is false.
+    /// </summary>
+    /// <param name="present">Whether the caller has the masks.</param>
+    /// <param name="atInference">Sampling (true) or training (false).</param>
+    /// <param name="what">What is missing, in the caller's words (e.g. "an SPE map for image 'x.png'").</param>
+    public void RequireMasks(bool present, bool atInference, string? what = null)
+    {
+        if (present || !(atInference ? NeedsMasksAtInference : NeedsMasks)) return;
+        var fix = atInference
+            ? "run a segmenter on the LR-up image (the CLI does this for SAM+SRDiff models)"
+            : "make them with 'samdiffsr masks generate' and pass --masks";
+        throw new ArgumentException($"{Method} {(atInference ? "inference" : "training")} needs SPE masks" +
+                                    $"{(what is null ? "" : $" ({what})")}; {fix}");
+    }
+
     /// <summary>SRDiff baseline options.</summary>
-    public static DiffusionOptions SrDiff { get; } = new(SrMethod.SrDiff, Modulation: ModulationMode.None);
+    public static DiffusionOptions SrDiff { get; } = For(SrMethod.SrDiff);
 
     /// <summary>SAM-DiffSR as the paper describes it (eq. 3, 5 coefficients), L1 loss as the official code.</summary>
     public static DiffusionOptions SamDiffSRPaper { get; } = new();
@@ -55,7 +88,7 @@ public sealed record DiffusionOptions(
     public static DiffusionOptions SamDiffSROfficial { get; } = new(Modulation: ModulationMode.OfficialCode);
 
     /// <summary>"SAM+SRDiff": mask as an extra input channel.</summary>
-    public static DiffusionOptions SamConcat { get; } = new(SrMethod.SamConcat, Modulation: ModulationMode.None);
+    public static DiffusionOptions SamConcat { get; } = For(SrMethod.SamConcat);
 
     public DiffusionOptions Validate()
     {

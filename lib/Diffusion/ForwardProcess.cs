@@ -59,47 +59,20 @@ public sealed class ForwardProcess : IDisposable
     }
 
     /// <summary>
-    /// A sample of q(x_t | x_0, E) given the standard normal draw ε:
+    /// A sample of q(x_t | x_0, E) given the standard normal draw ε, and the regression target for ε_θ(x_t, x_LR, t):
     /// <list type="bullet">
-    /// <item><see cref="ModulationMode.None"/>: sqrt(ᾱ_t) x_0 + sqrt(1 − ᾱ_t) ε (eq. 8 iterated).</item>
-    /// <item><see cref="ModulationMode.Paper"/>: sqrt(ᾱ_t) x_0 + φ_t E + sqrt(1 − ᾱ_t) ε (eq. 3/11/12).</item>
-    /// <item><see cref="ModulationMode.OfficialCode"/>: sqrt(ᾱ_t) x_0 + sqrt(1 − ᾱ_t)(ε + c_t E), c_t = sqrt(1 − ᾱ_t) β_t.</item>
+    /// <item><see cref="ModulationMode.None"/>: x_t = sqrt(ᾱ_t) x_0 + sqrt(1 − ᾱ_t) ε (eq. 8 iterated); target ε.</item>
+    /// <item><see cref="ModulationMode.Paper"/>: x_t = sqrt(ᾱ_t) x_0 + φ_t E + sqrt(1 − ᾱ_t) ε (eq. 3/11/12);
+    /// target ε + sqrt((1 − ᾱ_t)/β_t) E (eq. 5/17).</item>
+    /// <item><see cref="ModulationMode.OfficialCode"/>: x_t = sqrt(ᾱ_t) x_0 + sqrt(1 − ᾱ_t)(ε + c_t E),
+    /// c_t = sqrt(1 − ᾱ_t) β_t; target ε + c_t E (the modulated noise).</item>
     /// </list>
+    /// The caller owns both tensors.
     /// </summary>
     /// <param name="x0">(B, C, H, W) clean residual in [-1, 1].</param>
     /// <param name="t">(B,) int64 code indices 0..T−1.</param>
     /// <param name="eps">(B, C, H, W) standard normal noise; never modified.</param>
     /// <param name="e">(B, 1, h, w) SPE map E_SAM; required for Paper and OfficialCode, ignored for None.</param>
-    public Tensor AddNoise(Tensor x0, Tensor t, Tensor eps, Tensor? e = null)
-    {
-        var (xt, target) = Diffuse(x0, t, eps, e);
-        target.Dispose();
-        return xt;
-    }
-
-    /// <summary>
-    /// The regression target for ε_θ(x_t, x_LR, t):
-    /// None: ε; Paper: ε + sqrt((1 − ᾱ_t)/β_t) E (eq. 5/17); OfficialCode: ε + sqrt(1 − ᾱ_t) β_t E (the modulated noise).
-    /// </summary>
-    /// <param name="eps">(B, C, H, W) standard normal noise; never modified.</param>
-    /// <param name="e">(B, 1, h, w) SPE map; required for Paper and OfficialCode, ignored for None.</param>
-    /// <param name="t">(B,) int64 code indices 0..T−1.</param>
-    public Tensor Target(Tensor eps, Tensor? e, Tensor t)
-    {
-        ArgumentNullException.ThrowIfNull(eps);
-        CheckTimesteps(t, eps, allowMinusOne: false);
-        using var scope = NewDisposeScope();
-        var target = Mode switch
-        {
-            ModulationMode.None => eps.clone(),
-            ModulationMode.Paper => eps + Buffers.Extract(Buffers.PaperTargetCoefficient, t, eps.dim()) * PrepareMask(e, eps),
-            ModulationMode.OfficialCode => eps + PrepareMask(e, eps) * Buffers.Extract(Buffers.OfficialMaskCoefficient, t, eps.dim()),
-            _ => throw new InvalidOperationException($"unknown modulation mode {Mode}"),
-        };
-        return target.MoveToOuterDisposeScope();
-    }
-
-    /// <summary>x_t (see <see cref="AddNoise"/>) and the target (see <see cref="Target"/>) in one call; the caller owns both.</summary>
     public (Tensor Xt, Tensor Target) Diffuse(Tensor x0, Tensor t, Tensor eps, Tensor? e = null)
     {
         ArgumentNullException.ThrowIfNull(x0);
@@ -155,8 +128,6 @@ public sealed class ForwardProcess : IDisposable
         return r.MoveToOuterDisposeScope();
     }
 
-    /// <summary>Element-mean L1 or L2 between the target and ε_θ's prediction (<see cref="DiffusionLoss"/>).</summary>
-    public static Tensor Loss(Tensor prediction, Tensor target, LossType type) => DiffusionLoss.Compute(prediction, target, type);
 
     /// <summary>
     /// Resizes an SPE map (B, 1, h, w) to (B, 1, <paramref name="height"/>, <paramref name="width"/>) with bilinear

@@ -1,3 +1,4 @@
+using SamDiffSR.Runtime;
 namespace SamDiffSR.Diffusion;
 
 /// <summary>
@@ -12,6 +13,7 @@ public enum ModulationMode
     /// SRDiff / plain DDPM (Ho et al. 2020; paper eq. 1, 7, 8): x_t = sqrt(ᾱ_t) x_0 + sqrt(1 − ᾱ_t) ε, target ε.
     /// E is ignored.
     /// </summary>
+    [OptionName("none")]
     None,
 
     /// <summary>
@@ -21,6 +23,7 @@ public enum ModulationMode
     /// network regresses the target ε + sqrt((1 − ᾱ_t)/β_t) E (eq. 5, 17), which makes the standard DDPM posterior
     /// mean (eq. 4, 15) equal the Bayesian posterior mean of the modulated process (eq. 13, 14).
     /// </summary>
+    [OptionName("paper")]
     Paper,
 
     /// <summary>
@@ -30,5 +33,6 @@ public enum ModulationMode
     /// The maintainers call the coefficient a bug (upstream issues #5, #9); it makes the modulation negligible
     /// except for the last few steps. Unlike the official code, the caller's ε is never modified in place.
     /// </summary>
+    [OptionName("official")]
     OfficialCode,
 }

@@ -29,6 +29,36 @@ public sealed class SrDiffusionModel : IDisposable
     private readonly DdpmSampler _ddpm;
     private readonly bool _ownsNetworks;
 
+    /// <summary>
+    /// Loads a model folder (<see cref="ModelFolder"/>: a run folder, a checkpoint folder, a model folder or a
+    /// <c>.pt</c> file beside a <c>config.json</c>) for inference, in eval mode on the runtime device. Without
+    /// <c>diffusion.json</c> (an imported official checkpoint) the official SAM-DiffSR options are assumed.
+    /// </summary>
+    public static SrDiffusionModel Load(string path, Action<string>? log = null)
+    {
+        var folder = ModelFolder.Resolve(path, out var file);
+        var cfgPath = Path.Combine(folder, ModelFolder.ConfigFile);
+        if (!File.Exists(cfgPath))
+            throw new FileNotFoundException($"{cfgPath} missing: a model folder needs config.json next to {file} (see docs/import-checkpoint.md)", cfgPath);
+        var config = ModelConfig.Load(cfgPath);
+        var diffPath = Path.Combine(folder, ModelFolder.DiffusionFile);
+        var options = File.Exists(diffPath) ? DiffusionOptions.Load(diffPath) : DiffusionOptions.SamDiffSROfficial;
+        var nets = new SrDiffNetworks(config);
+        try
+        {
+            var report = StateDictFile.LoadNetworks(nets, Path.Combine(folder, file));
+            log?.Invoke($"loaded {report}");
+            nets.to(TorchRuntime.Device);
+            nets.eval();
+            return new SrDiffusionModel(nets, options, TorchRuntime.Device, ownsNetworks: true);
+        }
+        catch
+        {
+            nets.Dispose();
+            throw;
+        }
+    }
+
     /// <param name="networks">The networks (already on <paramref name="device"/>).</param>
     /// <param name="options">Diffusion options.</param>
     /// <param name="device">Device of the schedule buffers (default: the runtime device).</param>
@@ -83,8 +113,7 @@ public sealed class SrDiffusionModel : IDisposable
     /// <param name="generator">Source of t and ε (explicit, for reproducible training).</param>
     public Tensor TrainingLoss(Tensor hr, Tensor lr, Tensor lrUp, Tensor? mask, Generator? generator)
     {
-        if (Options.NeedsMasks && mask is null)
-            throw new ArgumentException($"{Options.Method} training needs SPE masks (B,1,H,W); none were given");
+        Options.RequireMasks(mask is not null, atInference: false, "a (B,1,H,W) SPE batch");
         using var scope = NewDisposeScope();
         long b = hr.shape[0];
         var t = GeneratorDraws.Randint(0, Schedule.Timesteps, [b], hr.device, generator);
@@ -95,8 +124,7 @@ public sealed class SrDiffusionModel : IDisposable
     /// <summary>The training loss for given timesteps (code indices, (B,) int64) and noise ε (like HR).</summary>
     public Tensor TrainingLoss(Tensor hr, Tensor lr, Tensor lrUp, Tensor? mask, Tensor t, Tensor eps)
     {
-        if (Options.NeedsMasks && mask is null)
-            throw new ArgumentException($"{Options.Method} training needs SPE masks (B,1,H,W); none were given");
+        Options.RequireMasks(mask is not null, atInference: false, "a (B,1,H,W) SPE batch");
         using var scope = NewDisposeScope();
         var cond = Conditioning(lr);
         var x0 = ToResidual(hr, lrUp);
@@ -142,8 +170,7 @@ public sealed class SrDiffusionModel : IDisposable
     {
         ArgumentNullException.ThrowIfNull(noise);
         sampling = (sampling ?? SamplingOptions.Official).Validate(Schedule.Timesteps);
-        if (Options.Method == SrMethod.SamConcat && mask is null)
-            throw new ArgumentException("SAM+SRDiff needs the SPE map of the image at inference (run a segmenter on the LR-up image)");
+        Options.RequireMasks(mask is not null, atInference: true, "the SPE map of the image");
         CheckShapes(lr, lrUp, mask);
         if (sampling.TileLr > 0 && (lr.shape[2] > sampling.TileLr || lr.shape[3] > sampling.TileLr))
             return Tiled(lr, lrUp, sampling, noise, mask, progress, cancellationToken);

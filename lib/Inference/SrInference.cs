@@ -3,7 +3,6 @@ using SamDiffSR.Diffusion;
 using SamDiffSR.Masks;
 using SamDiffSR.Metrics;
 using SamDiffSR.Runtime;
-using SamDiffSR.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -48,7 +47,7 @@ public static class SrInference
         var rgb = lr.ToRgb();
         var dev = model.Device;
         var tLr = ImageTensors.ToTensor(rgb, TensorRange.MinusOneToOne, device: dev);
-        var up = SrPatchDataset.LrUp(rgb, model.Scale, model.Options.LrUp);
+        var up = LrUpRecipes.Apply(model.Options.LrUp, rgb, model.Scale);
         var tUp = ImageTensors.ToTensor(up, TensorRange.MinusOneToOne, device: dev);
         Tensor? tMask = mask is null ? null : tensor(mask.ToArray(), [1, 1, mask.Height, mask.Width]).to(dev);
         using var gen = new Generator((ulong)seed);
@@ -72,8 +71,7 @@ public static class SrInference
         int s = model.Scale;
         var folder = ImageFolder.Open(hrDirectory, verifyChecksums);
         if (folder.Files.Count == 0) throw new InvalidDataException($"{hrDirectory}: no images found");
-        if (model.Options.Method == SrMethod.SamConcat && maskFor is null)
-            throw new ArgumentException("a SAM+SRDiff model needs masks at inference: pass a segmenter (maskFor)");
+        model.Options.RequireMasks(maskFor is not null, atInference: true, "a segmenter, maskFor");
         var results = new List<SrImageResult>();
         int n = Math.Min(maxImages, folder.Files.Count);
         progress?.Report(new ProgressInfo("eval", 0, n, folder.FileName(0)));

@@ -63,10 +63,6 @@ public sealed class BinaryMask
         return new BinaryMask(height, width, c);
     }
 
-    /// <summary>Decodes a pycocotools compressed counts string (see <see cref="CocoRle"/>).</summary>
-    public static BinaryMask FromCompressedString(int height, int width, string counts, string source = "mask") =>
-        FromCounts(height, width, CocoRle.Decompress(counts, source), source);
-
     /// <summary>Encodes a row-major H×W boolean image (index row·W + col).</summary>
     public static BinaryMask FromRowMajor(ReadOnlySpan<bool> pixels, int height, int width)
     {
@@ -140,9 +136,6 @@ public sealed class BinaryMask
         for (int j = 1; j < _counts.Length; j += 2)
             if (_counts[j] > 0) yield return (_starts[j], _counts[j]);
     }
-
-    /// <summary>The pycocotools compressed counts string of this mask.</summary>
-    public string ToCompressedString() => CocoRle.Compress(_counts);
 
     /// <summary>
     /// Bounding box in SAM's <c>amg.py</c> convention: XYWH with X = min column, Y = min row,

@@ -1,3 +1,4 @@
+using SamDiffSR.Runtime;
 namespace SamDiffSR.Masks;
 
 /// <summary>
@@ -10,11 +11,13 @@ public enum OverlapRule
     /// <c>merge_all_mask_to_one_RoPE</c> does (<c>torch.where(mask, value, merged)</c> per mask in JSON order);
     /// since SAM sorts by predicted IoU, the lowest-scored mask wins overlaps.
     /// </summary>
+    [OptionName("later")]
     LaterOverwrites,
 
     /// <summary>
     /// The mask with the higher <see cref="MaskRecord.PredictedIou"/> wins; ties go to the later mask
     /// (a stable sort by ascending score, then painting as <see cref="LaterOverwrites"/>).
     /// </summary>
+    [OptionName("score")]
     HigherScoreWins,
 }

@@ -1,3 +1,4 @@
+using SamDiffSR.Runtime;
 namespace SamDiffSR.Metrics;
 
 /// <summary>
@@ -11,12 +12,14 @@ public enum MetricConvention
     /// (gray: the value), <c>scale</c> pixels shaved from every border, PSNR with peak 255, SSIM = Wang's
     /// <c>ssim_index</c> (Gaussian 11×11, σ = 1.5, K = (0.01, 0.03), L = 255, 'valid').
     /// </summary>
+    [OptionName("double")]
     YDouble,
 
     /// <summary>
     /// SelfExSR (<c>compute_difference.m</c>): as <see cref="YDouble"/> but Y from <c>rgb2ycbcr</c> on uint8, so rounded
     /// to integers. Reproduces the SelfExSR README values exactly (data.md §2b/§2c).
     /// </summary>
+    [OptionName("uint8")]
     YUint8,
 
     /// <summary>
@@ -25,6 +28,7 @@ public enum MetricConvention
     /// covariance N/(N−1), K = (0.01, 0.03), mean over the interior that the window fully covers, averaged over
     /// channels). Whole image, no shave.
     /// </summary>
+    [OptionName("rgb")]
     Rgb,
 
     /// <summary>
@@ -32,5 +36,6 @@ public enum MetricConvention
     /// PSNR = 10·log10(1 / (MSE + 1e-8)); 'ssim' on Y·255 rounded (half to even, torch.round), Gaussian 11×11 σ 1.5,
     /// 'valid', contrast-structure term clamped at ≥ 0. No border shave.
     /// </summary>
+    [OptionName("pyiqa")]
     Pyiqa,
 }

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using SamDiffSR.Config;
 using SamDiffSR.Runtime;
 using SamDiffSR.Schedules;
 using TorchSharp;
@@ -29,10 +28,10 @@ public sealed record ScheduleBufferCheck(IReadOnlyList<string> Present, int? Tim
 public sealed record CheckpointImportResult(string ModelFolder, ModelConfig Config, StateDictLoadReport Load, ScheduleBufferCheck Schedule, ParameterCounts Counts)
 {
     /// <summary>model.pt inside the folder.</summary>
-    public string ModelPath => Path.Combine(ModelFolder, CheckpointImport.ModelFileName);
+    public string ModelPath => Path.Combine(ModelFolder, Models.ModelFolder.ModelFile);
 
     /// <summary>config.json inside the folder.</summary>
-    public string ConfigPath => Path.Combine(ModelFolder, CheckpointImport.ConfigFileName);
+    public string ConfigPath => Path.Combine(ModelFolder, Models.ModelFolder.ConfigFile);
 }
 
 /// <summary>
@@ -43,12 +42,6 @@ public sealed record CheckpointImportResult(string ModelFolder, ModelConfig Conf
 /// </summary>
 public static class CheckpointImport
 {
-    /// <summary>The weights file of a model folder.</summary>
-    public const string ModelFileName = "model.pt";
-
-    /// <summary>The network-sizes file of a model folder.</summary>
-    public const string ConfigFileName = "config.json";
-
     /// <summary>The one-line Python conversion of the authors' legacy-pickle checkpoint (documented for users).</summary>
     public const string ConversionCommand =
         "python -c \"import torch; torch.save(torch.load('model_ckpt_steps_400000.ckpt', map_location='cpu')['state_dict']['model'], 'sam_diffsr_x4.pt')\"";
@@ -72,10 +65,10 @@ public static class CheckpointImport
         ArgumentNullException.ThrowIfNull(config);
         if (!File.Exists(input))
             throw new FileNotFoundException($"checkpoint file {input} not found. Convert the authors' .ckpt first: {ConversionCommand}", input);
-        var modelPath = Path.Combine(outFolder, ModelFileName);
-        var configPath = Path.Combine(outFolder, ConfigFileName);
+        var modelPath = Path.Combine(outFolder, ModelFolder.ModelFile);
+        var configPath = Path.Combine(outFolder, ModelFolder.ConfigFile);
         if (!force && (File.Exists(modelPath) || File.Exists(configPath)))
-            throw new IOException($"{outFolder} already holds a model folder ({ModelFileName} / {ConfigFileName}); pass --force to overwrite it or choose another --out.");
+            throw new IOException($"{outFolder} already holds a model folder ({ModelFolder.ModelFile} / {ModelFolder.ConfigFile}); pass --force to overwrite it or choose another --out.");
         if (File.Exists(outFolder))
             throw new IOException($"{outFolder} is a file; --out must name a folder (it is created if missing).");
 

@@ -1,4 +1,3 @@
-using SamDiffSR.Config;
 using TorchSharp;
 using static TorchSharp.torch;
 

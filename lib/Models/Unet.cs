@@ -1,4 +1,3 @@
-using SamDiffSR.Config;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;

@@ -34,10 +34,10 @@ public static class TorchRuntime
                 // (docs/benchmarks.md). Unless the user set OMP_WAIT_POLICY (or SAMDIFFSR_OMP_WAIT=default), idle
                 // threads sleep: OMP_WAIT_POLICY=PASSIVE, set in the native environment before libtorch loads.
                 if (OperatingSystem.IsLinux() && Environment.GetEnvironmentVariable("SAMDIFFSR_OMP_WAIT") != "default"
-                    && SamDiffSR.Benchmarks.OpenMpSettings.Current()["OMP_WAIT_POLICY"] is null
-                    && !SamDiffSR.Benchmarks.OpenMpSettings.OpenMpLoaded())
+                    && OpenMpSettings.Current()["OMP_WAIT_POLICY"] is null
+                    && !OpenMpSettings.OpenMpLoaded())
                 {
-                    try { SamDiffSR.Benchmarks.OpenMpSettings.SetWaitPolicy("passive"); }
+                    try { OpenMpSettings.SetWaitPolicy("passive"); }
                     catch (InvalidOperationException) { /* already loaded or no libc setenv: keep libgomp's default */ }
                 }
                 try
@@ -64,5 +64,5 @@ public static class TorchRuntime
 
     /// <summary>One line describing the backend, for logs and benchmark reports.</summary>
     public static string Describe() =>
-        $"TorchSharp {typeof(torch).Assembly.GetName().Version}, device {Device.type}, threads {torch.get_num_threads()}, cuda available {torch.cuda.is_available()}, OMP_WAIT_POLICY {SamDiffSR.Benchmarks.OpenMpSettings.Current()["OMP_WAIT_POLICY"] ?? "unset"}";
+        $"TorchSharp {typeof(torch).Assembly.GetName().Version}, device {Device.type}, threads {torch.get_num_threads()}, cuda available {torch.cuda.is_available()}, OMP_WAIT_POLICY {OpenMpSettings.Current()["OMP_WAIT_POLICY"] ?? "unset"}";
 }

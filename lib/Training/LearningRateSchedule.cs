@@ -1,3 +1,4 @@
+using SamDiffSR.Runtime;
 using System.Text.Json.Serialization;
 
 namespace SamDiffSR.Training;
@@ -7,22 +8,25 @@ namespace SamDiffSR.Training;
 public enum LrScheduleKind
 {
     /// <summary>Constant learning rate.</summary>
+    [OptionName("constant")]
     Constant,
     /// <summary>
     /// The official code's StepLR: lr = base · gamma^floor(step / stepSize), stepped with the absolute step
     /// (SAM-DiffSR config: base 2e-4, stepSize 200k, gamma 0.5).
     /// </summary>
+    [OptionName("step")]
     Step,
     /// <summary>
     /// The paper's "cosine learning rate decay" (§5.1): lr = min + (base − min)·(1 + cos(π·step/total))/2,
     /// after an optional linear warm-up. The paper does not give a floor; <c>MinLr</c> defaults to 0.
     /// </summary>
+    [OptionName("cosine")]
     Cosine,
 }
 
 /// <summary>A learning-rate schedule, a pure function of the step (so resumed runs reproduce it exactly).</summary>
 public sealed record LearningRateSchedule(
-    LrScheduleKind Kind = LrScheduleKind.Step,
+    LrScheduleKind Kind = LrScheduleKind.Cosine,
     double BaseLr = 2e-4,
     int StepSize = 200_000,
     double Gamma = 0.5,

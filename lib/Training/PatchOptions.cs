@@ -1,5 +1,7 @@
+using SamDiffSR.Runtime;
 using System.Text.Json.Serialization;
 using SamDiffSR.Masks;
+using SamDiffSR.Masks.Spe;
 
 namespace SamDiffSR.Training;
 
@@ -8,11 +10,13 @@ namespace SamDiffSR.Training;
 public enum MaskAlignment
 {
     /// <summary>The same HR coordinates as the image patch (correct; default).</summary>
+    [OptionName("aligned")]
     Aligned,
     /// <summary>
     /// The official packer's window (issue #13): 320-px tiles whose mask is taken at LR coordinates of the full map
     /// and magnified 4×; the patch is then cut from the tile. For replication only.
     /// </summary>
+    [OptionName("official")]
     OfficialMisaligned,
 }
 

@@ -4,6 +4,7 @@ using SamDiffSR.Masks;
 using SamDiffSR.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
+using SamDiffSR.Masks.Spe;
 
 namespace SamDiffSR.Training;
 
@@ -74,19 +75,11 @@ public sealed class SrPatchDataset
     public static SrTrainingImage Prepare(string name, ImageU8 hr, int scale, LrUpRecipe recipe, SpeMap? mask)
     {
         var lr = MatlabResize.Downscale(hr, scale);
-        var up = LrUp(lr, scale, recipe);
+        var up = LrUpRecipes.Apply(recipe, lr, scale);
         if (mask is not null && (mask.Height != hr.Height || mask.Width != hr.Width))
             throw new InvalidDataException($"{name}: SPE map {mask.Height}x{mask.Width} does not match the (modcropped) image {hr.Height}x{hr.Width}");
         return new SrTrainingImage(name, hr, lr, up, mask);
     }
-
-    /// <summary>LR-up of an LR image in [0, 1] units per <paramref name="recipe"/>.</summary>
-    public static ImageF64 LrUp(ImageU8 lr, int scale, LrUpRecipe recipe) => recipe switch
-    {
-        LrUpRecipe.Official => SrdiffPreprocess.LrUp(lr, scale),
-        LrUpRecipe.MatlabExact => MatlabResize.Imresize(ImageF64.FromU8(lr), scale, ImresizeOptions.Matlab),
-        _ => throw new ArgumentOutOfRangeException(nameof(recipe)),
-    };
 
     /// <summary>Deterministic 64-bit mix of integers (SplitMix64 finaliser), for per-step seeds.</summary>
     public static long Mix(params long[] values)

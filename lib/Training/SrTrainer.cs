@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text.Json;
-using SamDiffSR.Config;
 using SamDiffSR.Diffusion;
 using SamDiffSR.IO;
 using SamDiffSR.Models;
@@ -32,12 +31,14 @@ public sealed record TrainResult(string RunDirectory, long StartStep, long EndSt
 /// with <c>resume: true</c> reproduces the uninterrupted run's losses exactly on CPU (fixed thread count).
 /// Files: <c>config.json</c>, <c>log.csv</c> (step, loss, lr, seconds), <c>checkpoints/step_N/</c> each holding
 /// <c>model.pt</c> (official state-dict layout), <c>config.json</c> (model), <c>diffusion.json</c>,
-/// <c>optimizer.pt</c>, <c>ema.pt</c> (optional) and <c>trainer.json</c>.
+/// <c>optimizer.bin</c>, <c>ema.pt</c> (optional) and <c>trainer.json</c>.
 /// </summary>
 public static class SrTrainer
 {
-    public const string ModelFile = "model.pt", ModelConfigFile = "config.json", DiffusionFile = "diffusion.json",
-        OptimizerFile = "optimizer.bin", EmaFile = "ema.pt", TrainerStateFile = "trainer.json", LogFile = "log.csv";
+    /// <summary>The run folder's own <c>config.json</c> (the whole <see cref="TrainConfig"/>; each checkpoint also holds the model-only <see cref="ModelFolder.ConfigFile"/>).</summary>
+    public const string RunConfigFile = "config.json";
+
+    public const string OptimizerFile = "optimizer.bin", EmaFile = "ema.pt", TrainerStateFile = "trainer.json", LogFile = "log.csv";
 
     /// <summary>Runs (or resumes) a training run in <paramref name="runDirectory"/>.</summary>
     /// <param name="config">The run's configuration.</param>
@@ -58,10 +59,10 @@ public static class SrTrainer
         var device = TorchRuntime.Device;
         runDirectory = Path.GetFullPath(runDirectory);
         Directory.CreateDirectory(runDirectory);
-        var cfgPath = Path.Combine(runDirectory, ModelConfigFile);
+        var cfgPath = Path.Combine(runDirectory, RunConfigFile);
         if (!resume && !File.Exists(cfgPath) && Directory.EnumerateFileSystemEntries(runDirectory).Any())
             throw new IOException($"{runDirectory} is not empty and holds no training run; choose a new or empty --out folder");
-        var store = new CheckpointStore(Path.Combine(runDirectory, "checkpoints"), config.KeepCheckpoints);
+        var store = new CheckpointStore(Path.Combine(runDirectory, ModelFolder.CheckpointsFolder), config.KeepCheckpoints);
         var latest = store.Latest();
         if (File.Exists(cfgPath))
         {
@@ -74,8 +75,9 @@ public static class SrTrainer
                     "from the resumed step on the rate follows the new curve, so the run differs from one started with the new --steps");
         }
         config.Save(cfgPath);
-        if (config.NeedsMasks && data.Images.Any(i => i.Mask is null))
-            throw new InvalidDataException($"{config.Diffusion.Method} needs an SPE map for every training image (--masks)");
+        if (config.Stage == TrainingStage.Diffusion)
+            config.Diffusion.RequireMasks(data.Images.All(i => i.Mask is not null), atInference: false,
+                data.Images.FirstOrDefault(i => i.Mask is null) is { } missing ? $"no SPE map for '{missing.Name}'" : null);
 
         torch.manual_seed(config.Seed); // network initialisation
         using var nets = new SrDiffNetworks(config.Model);
@@ -159,9 +161,9 @@ public static class SrTrainer
     private static void SaveCheckpoint(string folder, long step, TrainConfig config, SrDiffNetworks nets,
                                        TorchSharp.Modules.OptimizerHelper adam, ExponentialMovingAverage? ema)
     {
-        StateDictFile.SaveNetworks(nets, Path.Combine(folder, ModelFile));
-        config.Model.Save(Path.Combine(folder, ModelConfigFile));
-        config.Diffusion.Save(Path.Combine(folder, DiffusionFile));
+        StateDictFile.SaveNetworks(nets, Path.Combine(folder, ModelFolder.ModelFile));
+        config.Model.Save(Path.Combine(folder, ModelFolder.ConfigFile));
+        config.Diffusion.Save(Path.Combine(folder, ModelFolder.DiffusionFile));
         // TorchSharp's own optimizer format (PyBridge's pickler does not work inside notebook kernels).
         AtomicFile.Write(Path.Combine(folder, OptimizerFile), s => { using var w = new BinaryWriter(s, System.Text.Encoding.UTF8, leaveOpen: true); adam.save_state_dict(w); });
         if (ema != null)
@@ -176,7 +178,7 @@ public static class SrTrainer
 
     private static long LoadCheckpoint(string folder, SrDiffNetworks nets, TorchSharp.Modules.OptimizerHelper adam, ExponentialMovingAverage? ema)
     {
-        StateDictFile.LoadNetworks(nets, Path.Combine(folder, ModelFile));
+        StateDictFile.LoadNetworks(nets, Path.Combine(folder, ModelFolder.ModelFile));
         var optPath = Path.Combine(folder, OptimizerFile);
         if (!File.Exists(optPath)) throw new FileNotFoundException($"{optPath} missing: the checkpoint is incomplete; delete the folder to fall back to the previous one", optPath);
         using (var fs = File.OpenRead(optPath)) using (var r = new BinaryReader(fs)) adam.load_state_dict(r);
@@ -198,27 +200,6 @@ public static class SrTrainer
     /// </summary>
     public static StateDictLoadReport LoadRrdbWeights(RRDBNet rrdb, string path)
     {
-        return StateDictFile.LoadRrdb(rrdb, ResolveModelFile(path));
-    }
-
-    /// <summary>
-    /// The <c>model.pt</c> behind a path: a file itself, a model/checkpoint folder, or a run folder (newest checkpoint).
-    /// </summary>
-    public static string ResolveModelFile(string path) => Path.Combine(ResolveModelFolder(path, out var file) ?? "", file);
-
-    /// <summary>
-    /// Resolves a model folder (holding model.pt + config.json [+ diffusion.json]) from a run folder, checkpoint folder or
-    /// model folder; for a plain file returns its folder and sets <paramref name="file"/> to its name.
-    /// </summary>
-    public static string? ResolveModelFolder(string path, out string file)
-    {
-        file = ModelFile;
-        if (File.Exists(path)) { file = Path.GetFileName(path); return Path.GetDirectoryName(Path.GetFullPath(path)); }
-        if (!Directory.Exists(path))
-            throw new FileNotFoundException($"model not found: {path} (expected a run folder, a checkpoint folder with {ModelFile}, or a .pt file)", path);
-        if (File.Exists(Path.Combine(path, ModelFile))) return Path.GetFullPath(path);
-        var ck = new CheckpointStore(Path.Combine(path, "checkpoints"), keep: 0).Latest();
-        if (ck is { } c) return c.Folder;
-        throw new FileNotFoundException($"{path} holds neither {ModelFile} nor checkpoints/ — is it a training run or model folder?", path);
+        return StateDictFile.LoadRrdb(rrdb, ModelFolder.ResolveModelFile(path));
     }
 }

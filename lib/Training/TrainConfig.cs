@@ -1,6 +1,7 @@
+using SamDiffSR.Runtime;
+using SamDiffSR.Models;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using SamDiffSR.Config;
 using SamDiffSR.Diffusion;
 using SamDiffSR.IO;
 
@@ -11,8 +12,10 @@ namespace SamDiffSR.Training;
 public enum TrainingStage
 {
     /// <summary>Stage 1: the RRDB LR encoder, L1 on the HR image (SRDiff's <c>rrdb</c> task).</summary>
+    [OptionName("rrdb")]
     Rrdb,
     /// <summary>Stage 2: the conditional U-Net with the RRDB frozen (SRDiff / SAM-DiffSR / SAM+SRDiff).</summary>
+    [OptionName("diffusion")]
     Diffusion,
 }
 

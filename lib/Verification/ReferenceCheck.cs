@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
-using SamDiffSR.Config;
 using SamDiffSR.Data;
 using SamDiffSR.Diffusion;
 using SamDiffSR.Models;

@@ -1,12 +1,14 @@
+using SamDiffSR.Models;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using SamDiffSR.Benchmarks;
+using SamDiffSR.Cli.Benchmarks;
 using SamDiffSR.Cli;
 using SamDiffSR.Cli.Commands;
-using SamDiffSR.Config;
 using SamDiffSR.Runtime;
 using SamDiffSR.Tests.Masks;
 using Xunit;
+using SamDiffSR.Diffusion;
+using static SamDiffSR.Tests.Cli.CliRunner;
 
 namespace SamDiffSR.Tests.Benchmarks;
 
@@ -14,13 +16,6 @@ namespace SamDiffSR.Tests.Benchmarks;
 public class BenchReportTests
 {
     public BenchReportTests() => TorchRuntime.Initialize(threads: 1);
-
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter(); var e = new StringWriter();
-        int code = CliApp.Run(args, o, e, interactive: false);
-        return (code, o.ToString(), e.ToString());
-    }
 
     [Fact]
     public void TrainBench_Tiny_TwoRuns_ReportIsWellFormed()

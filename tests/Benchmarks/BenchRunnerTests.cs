@@ -1,5 +1,6 @@
-using SamDiffSR.Benchmarks;
+using SamDiffSR.Cli.Benchmarks;
 using Xunit;
+using SamDiffSR.Runtime;
 
 namespace SamDiffSR.Tests.Benchmarks;
 

@@ -1,4 +1,4 @@
-using SamDiffSR.Benchmarks;
+using SamDiffSR.Cli.Benchmarks;
 
 namespace SamDiffSR.Tests.Benchmarks;
 

@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
 using SamDiffSR.Cli;
 using SamDiffSR.Cli.Commands;
-using SamDiffSR.Config;
 using SamDiffSR.Models;
 using SamDiffSR.Runtime;
 using SamDiffSR.Schedules;
@@ -11,19 +10,13 @@ using TorchSharp;
 using TorchSharp.PyBridge;
 using Xunit;
 using static TorchSharp.torch;
+using static SamDiffSR.Tests.Cli.CliRunner;
 
 namespace SamDiffSR.Tests.Benchmarks;
 
 public class ImportCheckpointTests
 {
     public ImportCheckpointTests() => TorchRuntime.Initialize(threads: 1);
-
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter(); var e = new StringWriter();
-        int code = CliApp.Run(args, o, e, interactive: false);
-        return (code, o.ToString(), e.ToString());
-    }
 
     [Fact]
     public void Import_TinyReference_RoundTrips_ToIdenticalOutputs()

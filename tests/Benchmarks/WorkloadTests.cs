@@ -1,11 +1,11 @@
-using SamDiffSR.Benchmarks;
-using SamDiffSR.Config;
+using SamDiffSR.Cli.Benchmarks;
 using SamDiffSR.Models;
 using SamDiffSR.Runtime;
 using SamDiffSR.Tests.Models;
 using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
+using SamDiffSR.Diffusion;
 
 namespace SamDiffSR.Tests.Benchmarks;
 

@@ -1,19 +1,15 @@
 using SamDiffSR.Cli;
 using SamDiffSR.Masks;
 using Xunit;
+using SamDiffSR.Masks.Formats;
+using SamDiffSR.Masks.Spe;
+using static SamDiffSR.Tests.Cli.CliRunner;
 
 namespace SamDiffSR.Tests.Cli;
 
 /// <summary><c>samdiffsr masks generate</c> with the embedded segmenter: outputs, resumability, LR mode, errors.</summary>
 public class MasksGenerateCommandTests
 {
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter(); var e = new StringWriter();
-        int code = CliApp.Run(args, o, e, interactive: false);
-        return (code, o.ToString(), e.ToString());
-    }
-
     [Fact]
     public void Generate_WritesJsonAndSpe_ResumesAndSupportsLrMode()
     {

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using SamDiffSR.Cli;
-using SamDiffSR.Config;
 using SamDiffSR.Data;
 using SamDiffSR.Diffusion;
 using SamDiffSR.Metrics.Perceptual;
@@ -11,6 +10,7 @@ using SamDiffSR.Tests.Metrics.Perceptual;
 using SamDiffSR.Training;
 using Xunit;
 using static SamDiffSR.Tests.Training.TrainingTestData;
+using static SamDiffSR.Tests.Cli.CliRunner;
 
 namespace SamDiffSR.Tests.Cli;
 
@@ -22,13 +22,6 @@ namespace SamDiffSR.Tests.Cli;
 public sealed class MetricsOptionTests
 {
     public MetricsOptionTests() => TorchRuntime.Initialize(threads: 1);
-
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter(); var e = new StringWriter();
-        int code = CliApp.Run(args, o, e, interactive: false);
-        return (code, o.ToString(), e.ToString());
-    }
 
     private static PerceptualImage Perceptual(ImageU8 im) => PerceptualImage.FromBytes(im.Data, im.Height, im.Width, im.Channels);
 
@@ -165,9 +158,9 @@ public sealed class MetricsOptionTests
         TorchSharp.torch.manual_seed(11);
         using (var nets = new SrDiffNetworks(ModelConfig.Tiny))
         {
-            StateDictFile.SaveNetworks(nets, Path.Combine(modelDir, SrTrainer.ModelFile));
-            ModelConfig.Tiny.Save(Path.Combine(modelDir, SrTrainer.ModelConfigFile));
-            DiffusionOptions.SrDiff.Save(Path.Combine(modelDir, SrTrainer.DiffusionFile));
+            StateDictFile.SaveNetworks(nets, Path.Combine(modelDir, ModelFolder.ModelFile));
+            ModelConfig.Tiny.Save(Path.Combine(modelDir, ModelFolder.ConfigFile));
+            DiffusionOptions.SrDiff.Save(Path.Combine(modelDir, ModelFolder.DiffusionFile));
         }
         var hrDir = dir.Sub("hr"); Directory.CreateDirectory(hrDir);
         ImageIO.SavePng(Textured(34, 30, 1), Path.Combine(hrDir, "a.png"));   // modcropped to 32×28

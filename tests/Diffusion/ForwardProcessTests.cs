@@ -49,13 +49,11 @@ public class ForwardProcessTests
             var (xt, target) = fp.Diffuse(x0, t, eps, e);
             AssertClose(c.GetProperty("x_t").ToDoubles(), xt, 1e-6, $"x_t t={ti}");
             AssertClose(c.GetProperty("target").ToDoubles(), target, 1e-6, $"target t={ti}");
-            AssertClose(c.GetProperty("x_t").ToDoubles(), fp.AddNoise(x0, t, eps, e), 1e-6, $"AddNoise t={ti}");
-            AssertClose(c.GetProperty("target").ToDoubles(), fp.Target(eps, e, t), 1e-6, $"Target t={ti}");
             // x_{t-1} ground truth: the official q_sample at t-1 with the modulated noise; index -1 returns x0.
             AssertClose(c.GetProperty("x_t_minus_1_gt").ToDoubles(), fp.QSample(x0, t - 1, target), 1e-6, $"x_t-1 t={ti}");
             var x0Pred = fp.PredictStartFromNoise(xt, t, zeros_like(xt)).clamp(-1.0, 1.0);
             AssertClose(c.GetProperty("x0_pred_from_zero_prediction").ToDoubles(), x0Pred, 1e-6, $"x0_pred t={ti}");
-            double l1 = ForwardProcess.Loss(zeros_like(target), target, LossType.L1).item<float>();
+            double l1 = DiffusionLoss.Compute(zeros_like(target), target, LossType.L1).item<float>();
             Assert.True(Math.Abs(c.GetProperty("l1_loss_vs_zero_prediction").GetDouble() - l1) <= 1e-6, $"L1 t={ti}: {l1}");
             n++;
         }
@@ -136,16 +134,16 @@ public class ForwardProcessTests
         var t = tensor(new long[] { 3, 50 });
         using (var fp = new ForwardProcess(S, ModulationMode.None))
         {
-            Assert.True(fp.AddNoise(x0, t, eps, e).allclose(fp.AddNoise(x0, t, eps)));
-            Assert.True(fp.Target(eps, e, t).equal(eps).all().item<bool>());
+            Assert.True(fp.Diffuse(x0, t, eps, e).Xt.allclose(fp.Diffuse(x0, t, eps).Xt));
+            Assert.True(fp.Diffuse(x0, t, eps, e).Target.equal(eps).all().item<bool>());
         }
         using var paper = new ForwardProcess(S, ModulationMode.Paper);
-        var ex = Assert.Throws<ArgumentException>(() => paper.AddNoise(x0, t, eps, null));
+        var ex = Assert.Throws<ArgumentException>(() => paper.Diffuse(x0, t, eps, null));
         Assert.Contains("needs the SPE map", ex.Message);
-        Assert.Throws<ArgumentException>(() => paper.AddNoise(x0, t, eps, zeros(2, 3, 4, 4)));          // E must have 1 channel
-        Assert.Throws<ArgumentOutOfRangeException>(() => paper.AddNoise(x0, tensor(new long[] { 0, 100 }), eps, e));
-        Assert.Throws<ArgumentException>(() => paper.AddNoise(x0, tensor(new[] { 0, 1 }), eps, e));      // int32 t
-        Assert.Throws<ArgumentException>(() => paper.AddNoise(x0, t, ones(2, 3, 4, 5), e));
+        Assert.Throws<ArgumentException>(() => paper.Diffuse(x0, t, eps, zeros(2, 3, 4, 4)));          // E must have 1 channel
+        Assert.Throws<ArgumentOutOfRangeException>(() => paper.Diffuse(x0, tensor(new long[] { 0, 100 }), eps, e));
+        Assert.Throws<ArgumentException>(() => paper.Diffuse(x0, tensor(new[] { 0, 1 }), eps, e));      // int32 t
+        Assert.Throws<ArgumentException>(() => paper.Diffuse(x0, t, ones(2, 3, 4, 5), e));
     }
 
     [Fact]
@@ -171,7 +169,7 @@ public class ForwardProcessTests
         var x0 = zeros(1, 3, 4, 4); var eps = zeros(1, 3, 4, 4);
         var t = tensor(new long[] { 49 });
         using var fp = new ForwardProcess(S, ModulationMode.Paper);
-        var xt = fp.AddNoise(x0, t, eps, e);
+        var (xt, _) = fp.Diffuse(x0, t, eps, e);
         var expected = ForwardProcess.ResizeMask(e, 4, 4) * (float)S.Phi[49];
         for (int c = 0; c < 3; c++) Assert.True(xt[0, c].allclose(expected[0, 0], rtol: 1e-6, atol: 1e-6), $"channel {c}");
     }

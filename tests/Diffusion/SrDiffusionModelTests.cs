@@ -1,4 +1,3 @@
-using SamDiffSR.Config;
 using SamDiffSR.Diffusion;
 using SamDiffSR.Models;
 using SamDiffSR.Runtime;

@@ -1,4 +1,3 @@
-using SamDiffSR.Config;
 using SamDiffSR.Data;
 using SamDiffSR.Diffusion;
 using SamDiffSR.Inference;

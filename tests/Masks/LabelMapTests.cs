@@ -1,6 +1,8 @@
 using SamDiffSR.Masks;
 using Xunit;
+using SamDiffSR.Masks.Spe;
 
+using SamDiffSR.Tests.Masks.Spe;
 namespace SamDiffSR.Tests.Masks;
 
 public class LabelMapTests

@@ -1,19 +1,15 @@
 using SamDiffSR.Cli;
 using SamDiffSR.Masks;
 using Xunit;
+using SamDiffSR.Masks.Formats;
+using SamDiffSR.Masks.Spe;
 
+using SamDiffSR.Tests.Masks.Spe;
+using static SamDiffSR.Tests.Cli.CliRunner;
 namespace SamDiffSR.Tests.Masks;
 
 public class MasksEncodeCommandTests
 {
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = CliApp.Run(args, o, e, interactive: false);
-        return (code, o.ToString(), e.ToString());
-    }
-
     private static void AssertClose(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual)
     {
         Assert.Equal(expected.Length, actual.Length);

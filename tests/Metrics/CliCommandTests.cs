@@ -3,6 +3,7 @@ using SamDiffSR.Cli;
 using SamDiffSR.Data;
 using SamDiffSR.Tests.Data;
 using Xunit;
+using static SamDiffSR.Tests.Cli.CliRunner;
 
 namespace SamDiffSR.Tests.Metrics;
 
@@ -11,13 +12,6 @@ public sealed class CliCommandTests : IDisposable
     private readonly string _dir = TestImages.TempDir();
 
     public void Dispose() { try { Directory.Delete(_dir, true); } catch (IOException) { } }
-
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter(); var e = new StringWriter();
-        int code = CliApp.Run(args, o, e, interactive: false);
-        return (code, o.ToString(), e.ToString());
-    }
 
     [Fact]
     public void Degrade_WritesMatlabExactLrPngs()

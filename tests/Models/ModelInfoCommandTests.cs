@@ -1,18 +1,12 @@
 using System.Text.Json;
 using SamDiffSR.Cli;
 using Xunit;
+using static SamDiffSR.Tests.Cli.CliRunner;
 
 namespace SamDiffSR.Tests.Models;
 
 public class ModelInfoCommandTests
 {
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter(); var e = new StringWriter();
-        int code = CliApp.Run(args, o, e, interactive: false);
-        return (code, o.ToString(), e.ToString());
-    }
-
     [Fact]
     public void PaperPreset_PrintsTheOfficialCounts()
     {

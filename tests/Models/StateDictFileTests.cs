@@ -1,4 +1,3 @@
-using SamDiffSR.Config;
 using SamDiffSR.Models;
 using SamDiffSR.Runtime;
 using TorchSharp;

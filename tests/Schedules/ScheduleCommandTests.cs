@@ -2,18 +2,12 @@ using System.Text.Json;
 using SamDiffSR.Cli;
 using SamDiffSR.Schedules;
 using Xunit;
+using static SamDiffSR.Tests.Cli.CliRunner;
 
 namespace SamDiffSR.Tests.Schedules;
 
 public class ScheduleCommandTests
 {
-    private static (int code, string stdout, string stderr) Run(params string[] args)
-    {
-        var o = new StringWriter(); var e = new StringWriter();
-        int code = CliApp.Run(args, o, e, interactive: false);
-        return (code, o.ToString(), e.ToString());
-    }
-
     [Fact]
     public void Json_IsOneObject_MatchingTheOfficialSchedule()
     {

@@ -7,6 +7,8 @@ using SamDiffSR.Training;
 using Xunit;
 using static SamDiffSR.Tests.Training.TrainingTestData;
 using static TorchSharp.torch;
+using SamDiffSR.Masks.Formats;
+using SamDiffSR.Masks.Spe;
 
 namespace SamDiffSR.Tests.Training;
 

@@ -1,4 +1,3 @@
-using SamDiffSR.Config;
 using SamDiffSR.Diffusion;
 using SamDiffSR.Models;
 using SamDiffSR.Runtime;
@@ -9,6 +8,7 @@ using Xunit;
 using Xunit.Abstractions;
 using static SamDiffSR.Tests.Training.TrainingTestData;
 using static TorchSharp.torch;
+using SamDiffSR.IO;
 
 namespace SamDiffSR.Tests.Training;
 
@@ -28,7 +28,7 @@ public class SrTrainerTests
     }
 
     private static readonly string[] CheckpointFiles =
-        [SrTrainer.ModelFile, SrTrainer.ModelConfigFile, SrTrainer.DiffusionFile, SrTrainer.OptimizerFile, SrTrainer.TrainerStateFile];
+        [ModelFolder.ModelFile, ModelFolder.ConfigFile, ModelFolder.DiffusionFile, SrTrainer.OptimizerFile, SrTrainer.TrainerStateFile];
 
     private sealed class StepProgress(Action<ProgressInfo> onReport) : IProgress<ProgressInfo>
     {
@@ -82,7 +82,7 @@ public class SrTrainerTests
         Assert.Equal(lrA, lrB);
         Assert.All(lossA, l => Assert.True(double.IsFinite(l) && l > 0));
         Assert.Equal(lossA[^1], ra.LastLoss);
-        Assert.Equal(0, MaxStateDiff(Path.Combine(Checkpoint(a, 6), SrTrainer.ModelFile), Path.Combine(Checkpoint(b, 6), SrTrainer.ModelFile)));
+        Assert.Equal(0, MaxStateDiff(Path.Combine(Checkpoint(a, 6), ModelFolder.ModelFile), Path.Combine(Checkpoint(b, 6), ModelFolder.ModelFile)));
         // Resuming a finished run does nothing more.
         var again = SrTrainer.Run(cfg, data, a, resume: true);
         Assert.Equal((6L, 6L), (again.StartStep, again.EndStep));
@@ -105,14 +105,14 @@ public class SrTrainerTests
         double first = loss.Take(5).Average(), last = loss.TakeLast(5).Average();
         log.WriteLine($"RRDB L1: first 5 mean {first:F4}, last 5 mean {last:F4}");
         Assert.True(last < 0.8 * first, $"RRDB loss did not fall: first 5 mean {first}, last 5 mean {last}");
-        using (var m = SrModelFolder.Load(s1)) Assert.Equal(ModelConfig.Tiny, m.Networks.Config);
+        using (var m = SrDiffusionModel.Load(s1)) Assert.Equal(ModelConfig.Tiny, m.Networks.Config);
 
         // Stage 2 from the stage-1 run folder: the RRDB weights are the stage-1 ones and stay frozen; the U-Net moves.
         string s2 = dir.Sub("diff");
         var lines = new List<string>();
         SrTrainer.Run(TinyConfig(steps: 2, checkpointEvery: 2), data, s2, rrdbWeights: s1, log: lines.Add);
         Assert.Contains(lines, l => l.StartsWith("RRDB:"));
-        string m1 = Path.Combine(Checkpoint(s1, 30), SrTrainer.ModelFile), m2 = Path.Combine(Checkpoint(s2, 2), SrTrainer.ModelFile);
+        string m1 = Path.Combine(Checkpoint(s1, 30), ModelFolder.ModelFile), m2 = Path.Combine(Checkpoint(s2, 2), ModelFolder.ModelFile);
         Assert.Equal(0, MaxStateDiff(m1, m2, k => k.StartsWith("rrdb.")));
         Assert.True(MaxStateDiff(m1, m2, k => k.StartsWith("denoise_fn.")) > 0);
     }
@@ -139,17 +139,17 @@ public class SrTrainerTests
         Assert.Equal(ck, r.LatestCheckpoint);
         foreach (var f in CheckpointFiles) Assert.True(File.Exists(Path.Combine(ck, f)), $"{f} missing in {ck}");
         Assert.False(File.Exists(Path.Combine(ck, SrTrainer.EmaFile)));
-        Assert.Equal(cfg, TrainConfig.Load(Path.Combine(run, SrTrainer.ModelConfigFile)));
-        Assert.Equal(cfg.Model, ModelConfig.Load(Path.Combine(ck, SrTrainer.ModelConfigFile)));
+        Assert.Equal(cfg, TrainConfig.Load(Path.Combine(run, SrTrainer.RunConfigFile)));
+        Assert.Equal(cfg.Model, ModelConfig.Load(Path.Combine(ck, ModelFolder.ConfigFile)));
         Assert.Equal(3, ReadLog(run).Loss.Length);
 
-        using var model = SrModelFolder.Load(run);
+        using var model = SrDiffusionModel.Load(run);
         Assert.Equal(options, model.Options);
         Assert.Equal(cfg.Model, model.Networks.Config);
         // The loaded weights are the checkpoint's; the RRDB is still its seeded initialisation (no --rrdb: random, frozen).
         manual_seed(cfg.Seed);
         using var init = new SrDiffNetworks(cfg.Model);
-        var saved = StateDictFile.Read(Path.Combine(ck, SrTrainer.ModelFile));
+        var saved = StateDictFile.Read(Path.Combine(ck, ModelFolder.ModelFile));
         try
         {
             foreach (var (k, t) in model.Networks.state_dict()) Assert.True(t.equal(saved[k]).all().item<bool>(), k);
@@ -177,7 +177,7 @@ public class SrTrainerTests
         SrTrainer.Run(cfg, data, b, stopAfterStep: 2);
         SrTrainer.Run(cfg, data, b, resume: true);
         Assert.Equal(0, MaxStateDiff(Path.Combine(Checkpoint(a, 4), SrTrainer.EmaFile), Path.Combine(Checkpoint(b, 4), SrTrainer.EmaFile)));
-        Assert.Equal(0, MaxStateDiff(Path.Combine(Checkpoint(a, 4), SrTrainer.ModelFile), Path.Combine(Checkpoint(b, 4), SrTrainer.ModelFile)));
+        Assert.Equal(0, MaxStateDiff(Path.Combine(Checkpoint(a, 4), ModelFolder.ModelFile), Path.Combine(Checkpoint(b, 4), ModelFolder.ModelFile)));
 
         // shadow_k = d·shadow_(k−1) + (1 − d)·θ_k, shadow_0 = θ_0 (the seeded U-Net), θ_k the weights after step k.
         manual_seed(cfg.Seed);
@@ -187,7 +187,7 @@ public class SrTrainerTests
         {
             for (long k = 1; k <= 4; k++)
             {
-                var theta = StateDictFile.Read(Path.Combine(Checkpoint(a, k), SrTrainer.ModelFile));
+                var theta = StateDictFile.Read(Path.Combine(Checkpoint(a, k), ModelFolder.ModelFile));
                 var ema = StateDictFile.Read(Path.Combine(Checkpoint(a, k), SrTrainer.EmaFile));
                 try
                 {
@@ -246,9 +246,9 @@ public class SrTrainerTests
         {
             var ex = Assert.Throws<InvalidDataException>(() => SrTrainer.Run(other, data, run, resume: true));
             Assert.Contains("different configuration", ex.Message);
-            Assert.Contains(Path.Combine(run, SrTrainer.ModelConfigFile), ex.Message);
+            Assert.Contains(Path.Combine(run, SrTrainer.RunConfigFile), ex.Message);
         }
-        Assert.Equal(cfg, TrainConfig.Load(Path.Combine(run, SrTrainer.ModelConfigFile)));   // the refused runs changed nothing
+        Assert.Equal(cfg, TrainConfig.Load(Path.Combine(run, SrTrainer.RunConfigFile)));   // the refused runs changed nothing
         // Only the step count may change: the run continues to 3.
         var more = SrTrainer.Run(cfg with { Steps = 3 }, data, run, resume: true);
         Assert.Equal((2L, 3L), (more.StartStep, more.EndStep));

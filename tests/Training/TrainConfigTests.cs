@@ -1,11 +1,13 @@
+using SamDiffSR.Models;
 using System.Text.Json.Nodes;
-using SamDiffSR.Config;
 using SamDiffSR.Diffusion;
 using SamDiffSR.Masks;
 using SamDiffSR.Schedules;
 using SamDiffSR.Tests.Masks;
 using SamDiffSR.Training;
 using Xunit;
+using SamDiffSR.Masks.Spe;
+using SamDiffSR.Data;
 
 namespace SamDiffSR.Tests.Training;
 

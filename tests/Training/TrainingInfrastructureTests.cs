@@ -2,6 +2,7 @@ using SamDiffSR.Runtime;
 using SamDiffSR.Training;
 using TorchSharp;
 using Xunit;
+using SamDiffSR.IO;
 
 namespace SamDiffSR.Tests.Training;
 

@@ -1,4 +1,4 @@
-using SamDiffSR.Config;
+using SamDiffSR.Models;
 using SamDiffSR.Data;
 using SamDiffSR.Diffusion;
 using SamDiffSR.Masks;

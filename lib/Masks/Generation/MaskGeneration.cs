@@ -2,6 +2,8 @@ using SamDiffSR.Data;
 using SamDiffSR.IO;
 using SamDiffSR.Masks.Segmenters;
 using SamDiffSR.Runtime;
+using SamDiffSR.Masks.Formats;
+using SamDiffSR.Masks.Spe;
 
 namespace SamDiffSR.Masks.Generation;
 
@@ -31,8 +33,10 @@ public sealed class SegmenterRecordSource(ISegmenter segmenter) : IMaskRecordSou
 public enum MaskFrom
 {
     /// <summary>Segment the HR training image (the paper's "Medium"/"High" masks).</summary>
+    [OptionName("hr")]
     Hr,
     /// <summary>Segment the bicubic-upsampled (MATLAB-exact) LR image at HR size (the paper's "Low" masks).</summary>
+    [OptionName("lr")]
     Lr,
 }
 

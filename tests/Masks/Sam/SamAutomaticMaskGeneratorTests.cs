@@ -2,6 +2,7 @@ using SamDiffSR.Masks;
 using SamDiffSR.Masks.Sam;
 using SamDiffSR.Runtime;
 using Xunit;
+using SamDiffSR.Masks.Formats;
 
 namespace SamDiffSR.Tests.Masks.Sam;
 

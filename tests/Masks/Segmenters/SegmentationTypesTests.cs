@@ -48,24 +48,4 @@ public class SegmentationTypesTests
         // inner boundary: differs from the right or lower neighbour
         Assert.Equal(new[] { true, true, false, false, true, false }, r.BoundaryMap());
     }
-
-    [Fact]
-    public void LrMode_SegmentsTheUpsampledImage_AndChecksItsSize()
-    {
-        // A nearest-neighbour stand-in for MATLAB imresize: 2× of a 3×4 two-colour LR image.
-        var lr = new SegmentationImage(3, 4, 1, [0, 0, 200, 200, 0, 0, 200, 200, 0, 0, 200, 200]);
-        static SegmentationImage Up(SegmentationImage s, int h, int w)
-        {
-            var px = new byte[h * w];
-            for (int y = 0; y < h; y++)
-                for (int x = 0; x < w; x++) px[y * w + x] = s.Pixels[(y * s.Height / h) * s.Width + x * s.Width / w];
-            return new SegmentationImage(h, w, 1, px);
-        }
-        var seg = new FelzenszwalbSegmenter(new FelzenszwalbOptions(10, 0, 0));
-        var r = LrSegmentation.Segment(seg, lr, 6, 8, Up);
-        Assert.Equal((6, 8, 2), (r.Height, r.Width, r.RegionCount));
-        Assert.Equal(1, r[5, 4]);
-        var ex = Assert.Throws<ArgumentException>(() => LrSegmentation.SegmentUpsampled(seg, lr, 6, 8));
-        Assert.Contains("6×8", ex.Message);
-    }
 }
