@@ -32,7 +32,7 @@ public sealed record TrainResult(string RunDirectory, long StartStep, long EndSt
 /// with <c>resume: true</c> reproduces the uninterrupted run's losses exactly on CPU (fixed thread count).
 /// Files: <c>config.json</c>, <c>log.csv</c> (step, loss, lr, seconds), <c>checkpoints/step_N/</c> each holding
 /// <c>model.pt</c> (official state-dict layout), <c>config.json</c> (model), <c>diffusion.json</c>,
-/// <c>optimizer.pt</c>, <c>ema.pt</c> (optional) and <c>trainer.json</c>.
+/// <c>optimizer.bin</c>, <c>ema.pt</c> (optional) and <c>trainer.json</c>.
 /// </summary>
 public static class SrTrainer
 {
