@@ -4,7 +4,7 @@ namespace SamDiffSR.Cli.Benchmarks;
 
 /// <summary>
 /// The recorded CPU timings of the official SAM-DiffSR PyTorch code (data/reference/perf_baseline_cpu.json and
-/// research/reference.md "Performance"): Debian's PyTorch 1.13 build (generic BLAS, oneDNN 2.6.3, no MKL),
+/// docs/official-code.md §CPU baseline): Debian's PyTorch 1.13 build (generic BLAS, oneDNN 2.6.3, no MKL),
 /// 2 intra-op threads, 1 inter-op thread, float32, paper config x4, medians of clean runs after warm-up, on a 2-vCPU
 /// AMD EPYC machine. They were recorded elsewhere, in a different run: compare against them only on an idle
 /// machine; the side-by-side variants of one run are the honest comparison.

@@ -4,7 +4,7 @@ namespace SamDiffSR.Cli.Commands;
 
 /// <summary>
 /// <c>samdiffsr degrade --hr DIR --scale S --out DIR</c>: writes the MATLAB-exact bicubic LR of every HR image
-/// (HR modcropped to S, LR = imresize(HR, 1/S, 'bicubic') on uint8; research/data.md §3.1) as PNG, same file stem.
+/// (HR modcropped to S, LR = imresize(HR, 1/S, 'bicubic') on uint8; docs/data.md §Bicubic degradation) as PNG, same file stem.
 /// </summary>
 public sealed class DegradeCommand : ICliCommand
 {

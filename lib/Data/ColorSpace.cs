@@ -1,7 +1,7 @@
 namespace SamDiffSR.Data;
 
 /// <summary>
-/// MATLAB <c>rgb2ycbcr</c> (ITU-R BT.601, studio range), research/data.md §3.2. For R, G, B in [0, 1]:
+/// MATLAB <c>rgb2ycbcr</c> (ITU-R BT.601, studio range), docs/data.md §rgb2ycbcr. For R, G, B in [0, 1]:
 /// Y = 16/255 + (65.481 R + 128.553 G + 24.966 B)/255, Cb = 128/255 + (−37.797 R − 74.203 G + 112 B)/255,
 /// Cr = 128/255 + (112 R − 93.786 G − 18.214 B)/255. Not OpenCV's full-range YCrCb.
 /// A gray (1-channel) image has no chroma; its "Y" is the value itself, as in the literature's evaluation scripts.
@@ -28,7 +28,7 @@ public static class ColorSpace
 
     /// <summary>
     /// <c>rgb2ycbcr(I)(:,:,1)</c> on uint8 I: MATLAB returns uint8, so Y is rounded half away from zero (the SelfExSR
-    /// protocol, data.md §2b). Gray images are returned as is. Result has 1 channel.
+    /// protocol, docs/data.md §SelfExSR values). Gray images are returned as is. Result has 1 channel.
     /// </summary>
     public static ImageU8 YUint8(ImageU8 image)
     {

@@ -3,7 +3,7 @@ namespace SamDiffSR.Data;
 /// <summary>
 /// An owned float64 image, HWC row-major like <see cref="ImageU8"/>, with no range restriction (the float path of
 /// MATLAB's imresize keeps values unclipped, e.g. bicubic overshoot). Used for the float resize and for SRDiff's
-/// LR-up (research/peers.md §1.4).
+/// LR-up (docs/official-code.md §Residual mode and LR-up).
 /// </summary>
 public sealed class ImageF64
 {

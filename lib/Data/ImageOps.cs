@@ -4,7 +4,7 @@ namespace SamDiffSR.Data;
 public static class ImageOps
 {
     /// <summary>
-    /// MATLAB <c>modcrop</c>: keep the top-left H − mod(H, s) rows and W − mod(W, s) columns (research/data.md §3.3).
+    /// MATLAB <c>modcrop</c>: keep the top-left H − mod(H, s) rows and W − mod(W, s) columns (docs/data.md §Modcrop).
     /// </summary>
     /// <param name="image">HR image.</param>
     /// <param name="scale">SR factor s ≥ 1.</param>

@@ -6,7 +6,7 @@ namespace SamDiffSR.Data;
 /// An owned 8-bit image: <see cref="Height"/> × <see cref="Width"/> × <see cref="Channels"/> (1 = gray, 3 = RGB),
 /// stored row-major in HWC order (<c>Data[(y * Width + x) * Channels + c]</c>), the layout of a uint8 numpy array
 /// or a MATLAB image permuted to rows-first. Gray stays 1 channel: the literature measures Set14 <c>bridge.png</c>
-/// on its own values (research/data.md §3.4).
+/// on its own values (docs/data.md §Pitfalls).
 /// </summary>
 public sealed class ImageU8
 {
@@ -69,7 +69,7 @@ public sealed class ImageU8
 
     /// <summary>
     /// SHA-256 of the raw pixel buffer (HWC row-major, no container) as lowercase hex: the definition of the golden LR
-    /// checksums in research/data.md §4 (which list the first 16 hex digits).
+    /// checksums in docs/data.md §Checksums (which list the first 16 hex digits).
     /// </summary>
     public string PixelSha256() => Convert.ToHexStringLower(SHA256.HashData(Data));
 

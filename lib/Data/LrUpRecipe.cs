@@ -9,7 +9,7 @@ public enum LrUpRecipe
 {
     /// <summary>
     /// As SRDiff/SAM-DiffSR: imresize(LR/256, s) with their Python port (mirrored borders), float64, unclipped
-    /// (peers.md §1.4). Required to use the authors' released weights.
+    /// (docs/official-code.md §Residual mode and LR-up). Required to use the authors' released weights.
     /// </summary>
     [OptionName("official")]
     Official,

@@ -1,11 +1,11 @@
 namespace SamDiffSR.Data;
 
 /// <summary>
-/// MATLAB-compatible <c>imresize(I, scale, 'bicubic')</c> (antialiasing on), exactly as research/data.md §3.1:
+/// MATLAB-compatible <c>imresize(I, scale, 'bicubic')</c> (antialiasing on), exactly as docs/data.md §Bicubic degradation:
 /// Keys cubic (a = −0.5), antialiased kernel when downscaling, output length ceil(N·scale), MATLAB's coordinate map,
 /// clamped borders, dimensions processed in order of increasing scale (rows first on ties) and, for uint8 input,
 /// every 1-D pass rounded back to uint8 (half away from zero, saturated). The float64 path keeps values unrounded
-/// and unclipped. Verified bit-exact against the MATLAB LR checksums of data.md §4 (tests/Data).
+/// and unclipped. Verified bit-exact against the MATLAB LR checksums of docs/data.md §Checksums (tests/Data).
 /// </summary>
 public static class MatlabResize
 {

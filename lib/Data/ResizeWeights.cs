@@ -38,7 +38,7 @@ public sealed class ResizeWeights
     }
 
     /// <summary>
-    /// Builds the matrix exactly as research/data.md §3.1 steps 1–6: antialiased kernel h(x) = s·cubic(s·x) with width
+    /// Builds the matrix exactly as docs/data.md §Bicubic degradation steps 1–6: antialiased kernel h(x) = s·cubic(s·x) with width
     /// 4/s when s &lt; 1; u = x/s + 0.5(1 − 1/s) for x = 1..N_out; left = floor(u − width/2); P = ceil(width) + 2 taps
     /// left..left+P−1; weights h(u − index) normalised per row; border rule; all-zero columns dropped.
     /// </summary>

@@ -1,7 +1,7 @@
 namespace SamDiffSR.Data;
 
 /// <summary>
-/// SRDiff / SAM-DiffSR input conventions kept for replication (research/peers.md §1.4 and §3).
+/// SRDiff / SAM-DiffSR input conventions kept for replication (docs/official-code.md §Residual mode and LR-up and §Data pipeline).
 /// </summary>
 public static class SrdiffPreprocess
 {

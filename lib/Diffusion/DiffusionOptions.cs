@@ -8,7 +8,7 @@ namespace SamDiffSR.Diffusion;
 
 /// <summary>
 /// The diffusion side of a model: schedule, modulation, loss and the residual parameterisation of SRDiff
-/// (peers.md §1.4). Saved as <c>diffusion.json</c> next to <c>model.pt</c>.
+/// (docs/official-code.md §Residual mode and LR-up). Saved as <c>diffusion.json</c> next to <c>model.pt</c>.
 /// </summary>
 /// <param name="Method">SRDiff, SAM-DiffSR or SAM+SRDiff.</param>
 /// <param name="Timesteps">T (paper: 100).</param>

@@ -27,7 +27,7 @@ public enum ModulationMode
     Paper,
 
     /// <summary>
-    /// What the released code does (models_sr/diffusion_sam.py <c>p_losses</c>, research/peers.md §3.1), to reproduce
+    /// What the released code does (models_sr/diffusion_sam.py <c>p_losses</c>, docs/official-code.md §Noise modulation in code), to reproduce
     /// the released checkpoint: noise' = ε + c_t E with c_t = sqrt(1 − ᾱ_t)·β_t (<c>mask_coefficient</c>),
     /// x_t = sqrt(ᾱ_t) x_0 + sqrt(1 − ᾱ_t) noise' (so E's coefficient in x_t is (1 − ᾱ_t) β_t), target noise'.
     /// The maintainers call the coefficient a bug (upstream issues #5, #9); it makes the modulation negligible

@@ -10,7 +10,7 @@ namespace SamDiffSR.Diffusion;
 /// SRDiff / SAM-DiffSR as one object (the official <c>GaussianDiffusion_sam</c>): the networks, the schedule, the
 /// forward process with its modulation mode, the training loss and super-resolution by the reverse process.
 /// Images are (N, 3, H, W) float32 in [−1, 1]; the diffusion runs on the residual
-/// x0 = clamp(ResRescale·(HR − LR-up), −1, 1) (peers.md §1.4). The SAM-DiffSR change lives in
+/// x0 = clamp(ResRescale·(HR − LR-up), −1, 1) (docs/official-code.md §Residual mode and LR-up). The SAM-DiffSR change lives in
 /// <see cref="ForwardProcess"/> and is used only by <c>TrainingLoss</c>: sampling never sees a mask
 /// (except for the SAM+SRDiff baseline, whose network takes the mask as input).
 /// </summary>

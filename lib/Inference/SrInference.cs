@@ -87,7 +87,7 @@ public static class SrInference
                 mask = maskFor(MatlabResize.Upscale(lr.ToRgb(), s));
             var sr = SuperResolve(model, lr, sampling, seed + i, mask);
             double secs = clock.Elapsed.TotalSeconds;
-            // Gray HR (Set14 bridge.png) is measured as gray (data.md §3.4): the model sees the LR replicated to RGB,
+            // Gray HR (Set14 bridge.png) is measured as gray (docs/data.md §Pitfalls): the model sees the LR replicated to RGB,
             // and its output is brought back to one channel as the mean of R, G and B.
             var srCmp = hr.Channels == 1 ? ChannelMean(sr) : sr;
             var q = QualityMetrics.Measure(srCmp, hr, s, convention);

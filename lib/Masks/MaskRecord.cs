@@ -2,7 +2,7 @@ namespace SamDiffSR.Masks;
 
 /// <summary>
 /// One record of SAM's automatic mask generator output (segment_anything <c>SamAutomaticMaskGenerator.generate</c>,
-/// written per image by <c>scripts/amg.py --convert-to-rle</c>; peers.md §3.2). Field names follow the JSON keys.
+/// written per image by <c>scripts/amg.py --convert-to-rle</c>; docs/official-code.md §Mask generation with SAM). Field names follow the JSON keys.
 /// Records from SAM come sorted by <see cref="PredictedIou"/>, highest first (box NMS order).
 /// </summary>
 /// <param name="Segmentation">The mask (JSON <c>segmentation</c>: COCO RLE {size: [H, W], counts}).</param>

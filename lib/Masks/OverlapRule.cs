@@ -2,7 +2,7 @@ using SamDiffSR.Runtime;
 namespace SamDiffSR.Masks;
 
 /// <summary>
-/// Which mask owns a pixel covered by several SAM masks (SAM masks may overlap; peers.md §8 item 5).
+/// Which mask owns a pixel covered by several SAM masks (SAM masks may overlap; docs/paper-vs-code.md §Overlapping masks).
 /// </summary>
 public enum OverlapRule
 {

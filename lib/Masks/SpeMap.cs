@@ -69,7 +69,7 @@ public sealed class SpeMap
 
     /// <summary>
     /// Bilinear resize with OpenCV's <c>cv2.resize(..., INTER_LINEAR)</c> geometry for float images, which the official
-    /// packer and dataset use (peers.md §3.5): source coordinate = (dst + 0.5)·(src/dst) − 0.5, clamped to the border
+    /// packer and dataset use (docs/official-code.md §Mask storage with training crops): source coordinate = (dst + 0.5)·(src/dst) − 0.5, clamped to the border
     /// (same as PyTorch <c>interpolate(mode="bilinear", align_corners=False)</c>). No antialiasing when shrinking.
     /// Same size returns this map.
     /// </summary>

@@ -5,7 +5,7 @@ namespace SamDiffSR.Metrics;
 
 /// <summary>
 /// The bicubic baseline of every SR table: HR = modcrop(HR, s), LR = imresize(HR, 1/s), SR = imresize(LR, s), all with
-/// MATLAB-exact bicubic on uint8 (research/data.md §2), then PSNR/SSIM under a <see cref="MetricConvention"/>.
+/// MATLAB-exact bicubic on uint8 (docs/data.md §Bicubic degradation), then PSNR/SSIM under a <see cref="MetricConvention"/>.
 /// </summary>
 public static class BicubicBaseline
 {

@@ -3,7 +3,7 @@ namespace SamDiffSR.Metrics;
 
 /// <summary>
 /// Which PSNR/SSIM protocol to apply. The literature's numbers differ by up to ~0.1 dB between these, so every table
-/// names its convention (research/data.md §2–§3.3, research/peers.md §5).
+/// names its convention (docs/data.md §PSNR and SSIM protocol, docs/official-code.md §Benchmark metrics).
 /// </summary>
 public enum MetricConvention
 {
@@ -17,13 +17,13 @@ public enum MetricConvention
 
     /// <summary>
     /// SelfExSR (<c>compute_difference.m</c>): as <see cref="YDouble"/> but Y from <c>rgb2ycbcr</c> on uint8, so rounded
-    /// to integers. Reproduces the SelfExSR README values exactly (data.md §2b/§2c).
+    /// to integers. Reproduces the SelfExSR README values exactly (docs/data.md §SelfExSR values, §Reproduced values).
     /// </summary>
     [OptionName("uint8")]
     YUint8,
 
     /// <summary>
-    /// SRDiff/SAM-DiffSR in-training <c>Measure</c> (peers.md §5.2): skimage <c>peak_signal_noise_ratio</c> on the RGB
+    /// SRDiff/SAM-DiffSR in-training <c>Measure</c> (docs/official-code.md §In-training metrics): skimage <c>peak_signal_noise_ratio</c> on the RGB
     /// uint8 images (data range 255) and <c>structural_similarity</c> with skimage defaults (7×7 uniform window, sample
     /// covariance N/(N−1), K = (0.01, 0.03), mean over the interior that the window fully covers, averaged over
     /// channels). Whole image, no shave.
@@ -32,7 +32,7 @@ public enum MetricConvention
     Rgb,
 
     /// <summary>
-    /// The SAM-DiffSR README's pyiqa metrics (peers.md §5.1): 'psnr-Y' on unrounded Y in [0, 1] with
+    /// The SAM-DiffSR README's pyiqa metrics (docs/official-code.md §Benchmark metrics): 'psnr-Y' on unrounded Y in [0, 1] with
     /// PSNR = 10·log10(1 / (MSE + 1e-8)); 'ssim' on Y·255 rounded (half to even, torch.round), Gaussian 11×11 σ 1.5,
     /// 'valid', contrast-structure term clamped at ≥ 0. No border shave.
     /// </summary>

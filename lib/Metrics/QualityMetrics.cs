@@ -3,7 +3,7 @@ using SamDiffSR.Data;
 namespace SamDiffSR.Metrics;
 
 /// <summary>
-/// PSNR and SSIM under the named <see cref="MetricConvention"/>s (research/data.md §3.3, research/peers.md §5).
+/// PSNR and SSIM under the named <see cref="MetricConvention"/>s (docs/data.md §PSNR and SSIM protocol, docs/official-code.md §Benchmark metrics).
 /// All arithmetic is in float64.
 /// </summary>
 public static class QualityMetrics

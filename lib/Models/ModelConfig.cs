@@ -9,7 +9,7 @@ namespace SamDiffSR.Models;
 /// Sizes of the two networks of SRDiff / SAM-DiffSR: the conditional noise-prediction U-Net ε_θ(x_t, t, c)
 /// and the RRDB low-resolution encoder D that produces the conditioning c (paper Sec. 3, Fig. 2; official
 /// hparams <c>hidden_size</c>, <c>unet_dim_mults</c>, <c>rrdb_num_block</c>, <c>rrdb_num_feat</c>, <c>sr_scale</c>,
-/// <c>use_rrdb</c>; research/peers.md §1.1).
+/// <c>use_rrdb</c>; docs/official-code.md §Configuration).
 /// </summary>
 /// <remarks>
 /// Immutable; derive variants with <c>with</c>. JSON (de)serialisation is strict: every key is required and any

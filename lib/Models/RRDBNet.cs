@@ -6,7 +6,7 @@ namespace SamDiffSR.Models;
 
 /// <summary>
 /// The RRDB low-resolution encoder D of SRDiff / SAM-DiffSR (ESRGAN's RRDBNet; official
-/// <c>diffsr_modules.RRDBNet</c>, research/peers.md §1.2). Input: LR image in [−1, 1], mapped to [0, 1] by (x+1)/2;
+/// <c>diffsr_modules.RRDBNet</c>, docs/official-code.md §RRDB encoder). Input: LR image in [−1, 1], mapped to [0, 1] by (x+1)/2;
 /// conv_first 3×3 3→nf; nb RRDB blocks; trunk_conv; fused = conv_first output + trunk_conv output; then log2(s)
 /// stages of [nearest ×2 → 3×3 conv → LeakyReLU(0.2)], HRconv, LeakyReLU, conv_last 3×3 nf→3, clamp to [0, 1], mapped
 /// back to [−1, 1]. The nb block outputs plus the fused tensor are the conditioning features.

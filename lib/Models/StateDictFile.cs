@@ -26,7 +26,7 @@ public static class StateDictFile
     /// <summary>Key prefix of the RRDB encoder inside the official GaussianDiffusion state dict.</summary>
     public const string RrdbPrefix = "rrdb.";
 
-    /// <summary>The 12 float32 schedule buffers that <c>GaussianDiffusion.__init__</c> registers (research/peers.md §2.1).</summary>
+    /// <summary>The 12 float32 schedule buffers that <c>GaussianDiffusion.__init__</c> registers (docs/official-code.md §Checkpoint layout).</summary>
     public static IReadOnlyList<string> ScheduleBufferNames { get; } =
     [
         "betas", "alphas_cumprod", "alphas_cumprod_prev", "sqrt_alphas_cumprod", "sqrt_one_minus_alphas_cumprod",

@@ -6,7 +6,7 @@ namespace SamDiffSR.Models;
 
 /// <summary>
 /// The conditional noise-prediction U-Net ε_θ(x_t, t, c) of SRDiff / SAM-DiffSR (official
-/// <c>diffsr_modules.Unet</c> with groups = 0, use_attn = false, up_input = false; research/peers.md §1.3).
+/// <c>diffsr_modules.Unet</c> with groups = 0, use_attn = false, up_input = false; docs/official-code.md §Conditional U-Net).
 /// </summary>
 /// <remarks>
 /// <para>Channels: dims = [3 + extra, dim·m_1, …, dim·m_L]. Encoder level i: two <see cref="ResnetBlock"/>s, then

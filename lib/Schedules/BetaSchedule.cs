@@ -2,7 +2,7 @@ namespace SamDiffSR.Schedules;
 
 /// <summary>
 /// The β_t sequences (paper eq. 1 and 7), computed in float64 exactly the way the official SRDiff / SAM-DiffSR code
-/// does it (research/peers.md §2.1), so that the derived buffers match the released checkpoint bit for bit after the
+/// does it (docs/official-code.md §Diffusion schedule), so that the derived buffers match the released checkpoint bit for bit after the
 /// float32 cast. Index convention everywhere in this project: code index i = 0..T-1 is the paper's step t = i + 1.
 /// </summary>
 public static class BetaSchedule

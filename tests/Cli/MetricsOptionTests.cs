@@ -42,7 +42,7 @@ public sealed class MetricsOptionTests
         Assert.Equal(new[] { "set", "scale", "convention", "images", "mean" }, root.EnumerateObject().Select(p => p.Name));
         var images = root.GetProperty("images");
         Assert.Equal(5, images.GetArrayLength());
-        Assert.Equal(31.7845, images[0].GetProperty("psnr").GetDouble(), 1e-4); // unchanged baseline (data.md §2c)
+        Assert.Equal(31.7845, images[0].GetProperty("psnr").GetDouble(), 1e-4); // unchanged baseline (docs/data.md §Reproduced values)
         var scores = new List<double>();
         foreach (var im in images.EnumerateArray())
         {

@@ -5,7 +5,7 @@ namespace SamDiffSR.Tests.Data;
 
 public class MatlabResizeTests
 {
-    // research/data.md §4: sha256[:16] of the raw LR pixel buffer (HxWx3, or HxW for gray bridge.png) of
+    // docs/data.md §Checksums: sha256[:16] of the raw LR pixel buffer (HxWx3, or HxW for gray bridge.png) of
     // LR = imresize(modcrop(HR, s), 1/s, 'bicubic') made by MATLAB (SelfExSR's LR files matched byte for byte).
     public static TheoryData<string, string, int, int, int, string> LrChecksums => new()
     {
@@ -82,7 +82,7 @@ public class MatlabResizeTests
     [Fact]
     public void MirroredBordersOrUnroundedPasses_WouldMissTheGoldenChecksum()
     {
-        // data.md §3.1: the BasicSR-style port (mirrored borders) and float passes do not reproduce MATLAB.
+        // docs/data.md §Bicubic degradation: the BasicSR-style port (mirrored borders) and float passes do not reproduce MATLAB.
         var hr = ImageOps.Modcrop(TestImages.Hr("Set5", "butterfly.png"), 2);
         var mirrored = MatlabResize.Downscale(hr, 2, new ImresizeOptions(ResizeBorder.Symmetric));
         Assert.NotEqual("fdd21057c7708085", mirrored.PixelSha256()[..16]);

@@ -35,7 +35,7 @@ public class SrdiffPreprocessTests
         double maxErr = 0;
         for (int k = 0; k < got.Length; k++) maxErr = Math.Max(maxErr, Math.Abs(got[k] - expected[k]));
         Assert.True(maxErr < 1e-6, $"max |diff| {maxErr}");
-        // The /256 quirk: LR-up never reaches +1 (max 2*255/256 - 1 before overshoot is possible, peers.md §1.4).
+        // The /256 quirk: LR-up never reaches +1 (max 2*255/256 - 1 before overshoot is possible, docs/official-code.md §Residual mode and LR-up).
     }
 
     [Fact]

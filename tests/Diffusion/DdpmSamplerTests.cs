@@ -48,7 +48,7 @@ public class DdpmSamplerTests
             Assert.Equal(101, noise.Count);
             var xT = noise["x_T"];
             Assert.Equal(new long[] { 1, 3, 32, 32 }, xT.shape);
-            // Loop index k uses diffusion index i = 99 − k (reference.md).
+            // Loop index k uses diffusion index i = 99 − k (docs/official-code.md §Reference vectors).
             Tensor Z(int i) => noise[$"noise_step_{99 - i:D2}"];
             using var scope = NewDisposeScope();
             var shape = xT.shape;

@@ -10,7 +10,7 @@ public static class ReferenceTensors
 {
     public static Dictionary<string, Tensor> LoadStateDict(string path)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"reference tensor file {path} is missing; copy it from ../shared/reference", path);
+        if (!File.Exists(path)) throw new FileNotFoundException($"reference tensor file {path} is missing; restore data/reference from the repository (git checkout -- data/reference)", path);
         using var fs = File.OpenRead(path);
         Hashtable h = PyTorchUnpickler.UnpickleStateDict(fs);
         var d = new Dictionary<string, Tensor>(StringComparer.Ordinal);

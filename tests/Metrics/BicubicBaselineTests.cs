@@ -30,7 +30,7 @@ public class BicubicBaselineTests
         return (s.Average(q => q.Psnr), s.Average(q => q.Ssim));
     }
 
-    // research/data.md §4: bicubic re-upscale vs HR, s px shaved; "Y double" (§3.3) and "Y uint8" (SelfExSR); bridge gray.
+    // docs/data.md §Checksums: bicubic re-upscale vs HR, s px shaved; "Y double" (§PSNR and SSIM protocol) and "Y uint8" (SelfExSR); bridge gray.
     public static TheoryData<string, string, int, double, double, double, double> PerImage => new()
     {
         {"Set5", "baby.png", 2, 37.0784, 0.9523, 37.0263, 0.9510 },
@@ -84,7 +84,7 @@ public class BicubicBaselineTests
         Assert.Equal(ssimU, u.Ssim, 1e-4);
     }
 
-    // research/data.md §2c (reproduced bit-exact MATLAB pipeline); bridge as gray.
+    // docs/data.md §Reproduced values (reproduced bit-exact MATLAB pipeline); bridge as gray.
     [Theory]
     [InlineData("Set5", 2, MetricConvention.YDouble, 33.674, 0.9303)]
     [InlineData("Set5", 4, MetricConvention.YDouble, 28.430, 0.8111)]
@@ -101,7 +101,7 @@ public class BicubicBaselineTests
         Assert.InRange(m.Ssim, ssim - 0.0005, ssim + 0.0005);
     }
 
-    // research/data.md §2a (EDSR/RCAN-era tables) and §2b (SelfExSR README); acceptance |dPSNR| <= 0.05, |dSSIM| <= 0.002.
+    // docs/data.md §Literature bicubic values (EDSR/RCAN-era tables) and §SelfExSR values (SelfExSR README); acceptance |dPSNR| <= 0.05, |dSSIM| <= 0.002.
     [Theory]
     [InlineData("Set5", 2, MetricConvention.YDouble, 33.66, 0.9299)]
     [InlineData("Set5", 4, MetricConvention.YDouble, 28.42, 0.8104)]
@@ -121,7 +121,7 @@ public class BicubicBaselineTests
     [Fact]
     public void SelfExSrValues_AreReproducedExactlyWhenRounded()
     {
-        // data.md §2b: SelfExSR README, Y uint8 protocol: Set5 33.64/0.9292, 28.42/0.8101; Set14 30.22/0.8683, 25.99/0.7023.
+        // docs/data.md §SelfExSR values: SelfExSR README, Y uint8 protocol: Set5 33.64/0.9292, 28.42/0.8101; Set14 30.22/0.8683, 25.99/0.7023.
         Assert.Equal((33.64, 0.9292), R(Mean("Set5", 2, MetricConvention.YUint8)));
         Assert.Equal((28.42, 0.8101), R(Mean("Set5", 4, MetricConvention.YUint8)));
         Assert.Equal((30.22, 0.8683), R(Mean("Set14", 2, MetricConvention.YUint8)));
@@ -132,7 +132,7 @@ public class BicubicBaselineTests
     [Fact]
     public void BridgeReplicatedToRgb_RaisesSet14Mean_AsDataMd2c()
     {
-        // data.md §2c/§3.4: replicating gray bridge to RGB compresses its Y range by 219/255: Set14 x2 30.326/0.8699.
+        // docs/data.md §Reproduced values, §Pitfalls: replicating gray bridge to RGB compresses its Y range by 219/255: Set14 x2 30.326/0.8699.
         var scores = Set14.Select(f =>
             f == "bridge.png"
                 ? BicubicBaseline.EvaluateImage(TestImages.Hr("Set14", f).ToRgb(), 2, MetricConvention.YDouble)
@@ -149,7 +149,7 @@ public class BicubicBaselineTests
         Assert.Equal("Set5", ev.Set);
         Assert.Equal(5, ev.Images.Count);
         Assert.Equal("butterfly.png", ev.Images[2].Name);
-        Assert.Equal(22.1010, ev.Images[2].Psnr, 1e-4); // data.md §4
+        Assert.Equal(22.1010, ev.Images[2].Psnr, 1e-4); // docs/data.md §Checksums
         Assert.InRange(ev.MeanPsnr, 28.425, 28.435);
         Assert.Equal(5, reports.Count);
         Assert.Equal(1.0, reports[^1].Fraction);

@@ -20,7 +20,7 @@ public sealed class CliCommandTests : IDisposable
         var (code, stdout, _) = Run("degrade", "--hr", DataPaths.Set5, "--scale", "4", "--out", outDir);
         Assert.Equal(0, code);
         Assert.Contains("wrote 5", stdout);
-        // data.md §4 golden x4 checksums of the raw LR pixels, read back from the PNGs.
+        // docs/data.md §Checksums: golden x4 checksums of the raw LR pixels, read back from the PNGs.
         var expected = new Dictionary<string, string>
         {
             ["baby.png"] = "08155c10a5fb0925", ["bird.png"] = "41763f1c1ab0238c", ["butterfly.png"] = "44964b84fa42882e",
@@ -38,7 +38,7 @@ public sealed class CliCommandTests : IDisposable
         Assert.Equal(0, Run("degrade", "--hr", hr, "--scale", "2", "--out", Path.Combine(_dir, "lr")).Code);
         var lr = ImageIO.Load(Path.Combine(_dir, "lr", "bridge.png"));
         Assert.Equal(1, lr.Channels);
-        Assert.Equal("d2873a2d27fd56d9", lr.PixelSha256()[..16]); // data.md §4, bridge x2
+        Assert.Equal("d2873a2d27fd56d9", lr.PixelSha256()[..16]); // docs/data.md §Checksums, bridge x2
     }
 
     [Fact]
@@ -55,7 +55,7 @@ public sealed class CliCommandTests : IDisposable
         Assert.Equal("baby.png", images[0].GetProperty("name").GetString());
         Assert.Equal(31.7845, images[0].GetProperty("psnr").GetDouble(), 1e-4);
         var mean = root.GetProperty("mean");
-        Assert.InRange(mean.GetProperty("psnr").GetDouble(), 28.430 - 0.005, 28.430 + 0.005); // data.md §2c
+        Assert.InRange(mean.GetProperty("psnr").GetDouble(), 28.430 - 0.005, 28.430 + 0.005); // docs/data.md §Reproduced values
         Assert.InRange(mean.GetProperty("ssim").GetDouble(), 0.8111 - 0.0005, 0.8111 + 0.0005);
     }
 
@@ -65,7 +65,7 @@ public sealed class CliCommandTests : IDisposable
         var (code, stdout, _) = Run("bicubic", "--hr", DataPaths.Set5, "--scale", "2", "--y-convention", "uint8");
         Assert.Equal(0, code);
         var meanLine = stdout.Split('\n').Single(l => l.StartsWith("mean", StringComparison.Ordinal));
-        Assert.Contains("33.64", meanLine); // data.md §2c, Y uint8 33.640 / 0.9292
+        Assert.Contains("33.64", meanLine); // docs/data.md §Reproduced values, Y uint8 33.640 / 0.9292
         Assert.Contains("0.929", meanLine);
         Assert.Contains("butterfly.png", stdout);
     }

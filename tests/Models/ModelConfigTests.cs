@@ -27,7 +27,7 @@ public sealed class ModelConfigTests : IDisposable
         Assert.Equal(6, c.ConditioningFeatureCount); // feas[2::3] of 18 features
         Assert.Equal(384, c.ConditioningChannels);
         Assert.Equal(8, c.SpatialMultiple);
-        Assert.Equal(8, ModelConfig.Tiny.ConditioningChannels); // reference.md: tiny cond_proj has 8 input channels
+        Assert.Equal(8, ModelConfig.Tiny.ConditioningChannels); // docs/official-code.md §Parameter counts: tiny cond_proj has 8 input channels
         Assert.Equal(96, ModelConfig.SrDiffX4.ConditioningChannels); // 9 features -> indices 2, 5, 8
     }
 

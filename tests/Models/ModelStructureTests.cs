@@ -11,7 +11,7 @@ public class ModelStructureTests
     public ModelStructureTests() => TorchRuntime.Initialize(threads: 1);
 
     [Theory]
-    // Paper config: research/reference.md "Key numbers" (computed by the official code); SRDiff defaults and Tiny likewise.
+    // Paper config: docs/official-code.md §Parameter counts (computed by the official code); SRDiff defaults and Tiny likewise.
     [InlineData("SamDiffSRPaperX4", 12_934_915, 12_381_443)]
     [InlineData("SrDiffX4", 9_366_147, 1_478_755)]
     [InlineData("Tiny", 117_027, 25_387)]
@@ -28,7 +28,7 @@ public class ModelStructureTests
     [Fact]
     public void PaperCondProj_HasOfficialSize()
     {
-        // cond_proj: ConvTranspose2d(384, 64, 8, 4, 2) = 384*64*64 + 64 = 1,572,928 parameters (reference.md).
+        // cond_proj: ConvTranspose2d(384, 64, 8, 4, 2) = 384*64*64 + 64 = 1,572,928 parameters (docs/official-code.md §Parameter counts).
         using var unet = new Unet(ModelConfig.SamDiffSRPaperX4);
         var sd = unet.state_dict();
         Assert.Equal(new long[] { 384, 64, 8, 8 }, sd["cond_proj.weight"].shape);

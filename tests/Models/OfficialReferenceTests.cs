@@ -9,7 +9,7 @@ namespace SamDiffSR.Tests.Models;
 
 /// <summary>
 /// The Tiny networks against the outputs of the official SAM-DiffSR code (data/reference/tiny_denoiser*.{pt,json},
-/// research/reference.md): forward passes, one training step's loss and gradients, and one Adam step.
+/// docs/official-code.md §Reference vectors): forward passes, one training step's loss and gradients, and one Adam step.
 /// </summary>
 public class OfficialReferenceTests(ITestOutputHelper log)
 {

@@ -79,7 +79,7 @@ public class DiffusionScheduleTests
     [Fact]
     public void Cosine100_KeyValues_FromPeersNotes()
     {
-        // research/peers.md §2.1: beta_0 = 6.31e-4, beta_98 = 0.750, beta_99 = 0.999 (clipped); alphabar_99 = 2.43e-7.
+        // docs/official-code.md §Diffusion schedule: beta_0 = 6.31e-4, beta_98 = 0.750, beta_99 = 0.999 (clipped); alphabar_99 = 2.43e-7.
         Assert.Equal(6.31e-4, S.Betas[0], 5);
         Assert.Equal(0.750, S.Betas[98], 3);
         Assert.Equal(0.999, S.Betas[99]);
@@ -176,10 +176,10 @@ public class DiffusionScheduleTests
         {
             Assert.Equal(Math.Sqrt((1 - S.AlphasCumprod[i]) / S.Betas[i]), S.PaperTargetCoefficient[i], 13);
             Assert.Equal(Math.Sqrt(1 - S.AlphasCumprod[i]) * S.Betas[i], S.OfficialMaskCoefficient[i], 15);
-            // paper/code ratio = β^(−3/2) (peers.md §3.1)
+            // paper/code ratio = β^(−3/2) (docs/paper-vs-code.md §E coefficient)
             Assert.Equal(Math.Pow(S.Betas[i], -1.5), S.PaperTargetCoefficient[i] / S.OfficialMaskCoefficient[i], 1e-9 * Math.Pow(S.Betas[i], -1.5));
         }
-        Assert.Equal(4.07, S.PaperTargetCoefficient[50], 2);      // peers.md §3.1 table
+        Assert.Equal(4.07, S.PaperTargetCoefficient[50], 2);      // docs/paper-vs-code.md §E coefficient table
         Assert.Equal(0.0228, S.OfficialMaskCoefficient[50], 4);
     }
 

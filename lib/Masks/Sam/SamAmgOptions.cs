@@ -3,7 +3,7 @@ namespace SamDiffSR.Masks.Sam;
 /// <summary>
 /// Settings of <see cref="SamAutomaticMaskGenerator"/>, named and defaulted as segment-anything's
 /// <c>SamAutomaticMaskGenerator.__init__</c> (the defaults are what SAM-DiffSR used: it runs SAM's <c>amg.py</c> without
-/// options, peers.md §3.2). Output is always COCO RLE (<see cref="BinaryMask"/>), i.e. SAM's <c>output_mode="coco_rle"</c>.
+/// options, docs/official-code.md §Mask generation with SAM). Output is always COCO RLE (<see cref="BinaryMask"/>), i.e. SAM's <c>output_mode="coco_rle"</c>.
 /// </summary>
 public sealed record SamAmgOptions
 {

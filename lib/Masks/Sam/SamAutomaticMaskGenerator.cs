@@ -5,7 +5,7 @@ namespace SamDiffSR.Masks.Sam;
 /// <summary>
 /// Whole-image mask generation with SAM point prompts — the procedure of segment-anything's
 /// <c>SamAutomaticMaskGenerator.generate</c> (what SAM-DiffSR runs through <c>scripts/amg.py</c>, paper §4.2 "M_SAM",
-/// peers.md §3.2), re-implemented over any <see cref="ISamBackend"/>:
+/// docs/official-code.md §Mask generation with SAM), re-implemented over any <see cref="ISamBackend"/>:
 /// <list type="number">
 /// <item>crop boxes (<see cref="SamAmg.GenerateCropBoxes"/>): the whole image, plus (2^i)² overlapping crops for each of
 /// <see cref="SamAmgOptions.CropNLayers"/> layers;</item>

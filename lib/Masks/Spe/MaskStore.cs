@@ -93,7 +93,7 @@ public sealed class MaskStore
 
     /// <summary>
     /// Reproduces the official packer's mask crop (data_gen/utils.py <c>worker_sam</c> plus the dataset's resize;
-    /// peers.md §3.5, SAM-DiffSR issue #13) — for replication only. For the HR crop at (<paramref name="top"/>,
+    /// docs/paper-vs-code.md §Mask crop misalignment, SAM-DiffSR issue #13) — for replication only. For the HR crop at (<paramref name="top"/>,
     /// <paramref name="left"/>) of nominal size <paramref name="cropSize"/> it takes the window
     /// rows [top/s, (top+cropSize)/s), cols [left/s, (left+cropSize)/s) (integer division, clipped to the map like
     /// NumPy slicing) of the FULL-resolution map — LR coordinates applied to the HR map — and bilinearly resizes it

@@ -13,7 +13,7 @@ public enum SegmentValueRule
 
     /// <summary>
     /// Σ_{p∈M_i} B(p) / (H·W): what the official code computes (<c>(mask_embed_ori * mask).mean()</c> over all
-    /// pixels; peers.md §3.3, §8 item 2). Use it to reproduce the released checkpoint's training masks.
+    /// pixels; docs/paper-vs-code.md §SPE value rule). Use it to reproduce the released checkpoint's training masks.
     /// </summary>
     [OptionName("image")]
     WholeImageDivisor,

@@ -8,7 +8,7 @@ public enum ShapeMismatchPolicy
 
     /// <summary>
     /// Bilinearly resize the map to the image shape and log it: the official packer's behaviour
-    /// (<c>cv2.resize(sam_mask, dsize=(W, H))</c>, INTER_LINEAR; peers.md §3.5). Blurs segment borders.
+    /// (<c>cv2.resize(sam_mask, dsize=(W, H))</c>, INTER_LINEAR; docs/official-code.md §Mask storage with training crops). Blurs segment borders.
     /// </summary>
     ResizeBilinear,
 

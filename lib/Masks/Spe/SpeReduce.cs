@@ -3,7 +3,7 @@ namespace SamDiffSR.Masks.Spe;
 
 /// <summary>
 /// Optional rules applied to a cropped training patch of the SPE map (Table 6 and the dataset flags of
-/// tasks/srdiff_df2k_sam.py <c>sam_data_config</c>, peers.md §3.4). Several may be combined; they run in the
+/// tasks/srdiff_df2k_sam.py <c>sam_data_config</c>, docs/paper-vs-code.md §Reduce rule). Several may be combined; they run in the
 /// official order AllSameToZero → ZScore → ZScoreMinus1, each testing the patch as left by the previous one.
 /// </summary>
 [Flags]

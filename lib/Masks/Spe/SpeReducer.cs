@@ -1,6 +1,6 @@
 namespace SamDiffSR.Masks.Spe;
 
-/// <summary>Applies <see cref="SpeReduce"/> rules to a cropped training patch (Table 6; peers.md §3.4).</summary>
+/// <summary>Applies <see cref="SpeReduce"/> rules to a cropped training patch (Table 6; docs/paper-vs-code.md §Reduce rule).</summary>
 public static class SpeReducer
 {
     /// <summary>The paper's setting (Table 6, "Reduce ✓" is best): single-valued patches become zeros.</summary>

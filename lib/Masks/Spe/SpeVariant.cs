@@ -10,7 +10,7 @@ public enum SpeVariant
 {
     /// <summary>
     /// The official construction (data_gen/merge_mask_to_one.py <c>merge_all_mask_to_one_RoPE</c>:
-    /// <c>RotaryEmbedding(dim=W).rotate_queries_or_keys(ones(1,1,H,W))</c>, peers.md §3.3): rows are sequence
+    /// <c>RotaryEmbedding(dim=W).rotate_queries_or_keys(ones(1,1,H,W))</c>, docs/paper-vs-code.md §RoPE orientation): rows are sequence
     /// positions p, column pairs select the frequency ω_k = 10000^(−2k/W); with θ = p·ω_k,
     /// B[p, 2k] = cos θ − sin θ and B[p, 2k+1] = cos θ + sin θ. For odd W the last column is left unrotated (= 1),
     /// as rotary-embedding-torch 0.5.3 does. A 1-D rotary code of the row index; values in [−√2, √2].
@@ -28,7 +28,7 @@ public enum SpeVariant
     RoPETransposed,
 
     /// <summary>
-    /// Table 5 "Cosine" as a working 2-D grid (the official ablation code is broken, peers.md §3.3/§8 item 8):
+    /// Table 5 "Cosine" as a working 2-D grid (the official ablation code is broken, docs/paper-vs-code.md §Ablation variants):
     /// B[i, j] = cos(π i / H) · cos(π j / W), values in [−1, 1], monotone along each axis.
     /// </summary>
     [OptionName("cosine")]

@@ -5,7 +5,7 @@ namespace SamDiffSR.Metrics.Perceptual;
 /// <summary>
 /// FID of image sets: features from an <see cref="IFeatureExtractor"/>, statistics (mean, unbiased covariance;
 /// <see cref="GaussianStatistics"/>) and the Fréchet distance (<see cref="FrechetDistance"/>). pyiqa/SAM-DiffSR
-/// compare the SR folder with the HR folder of each benchmark set (peers.md §5.1): call
+/// compare the SR folder with the HR folder of each benchmark set (docs/official-code.md §Benchmark metrics): call
 /// <see cref="Compute(IEnumerable{PerceptualImage}, IEnumerable{PerceptualImage}, IProgress{ProgressInfo}?)"/> with
 /// the SR images and the GT images. Sets with N ≤ 2048 images carry a rank-deficiency warning.
 /// </summary>

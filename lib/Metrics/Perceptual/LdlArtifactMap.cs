@@ -18,7 +18,7 @@ namespace SamDiffSR.Metrics.Perceptual;
 /// <c>100 · mean_p M(p)</c> over the image's H·W pixels, with images in [0, 1] and k = 7; the per-set score is the
 /// unweighted mean of the per-image scores (<see cref="SetScore"/>). The factor 100 (<see cref="ScoreScale"/>)
 /// only brings typical values to the magnitude of SAM-DiffSR Table 3 (0.1–9); that Table 3 used exactly this
-/// definition is NOT known (peers.md §5.4). The definition is fixed: do not compare scores made with other choices.</para>
+/// definition is NOT known (docs/official-code.md §LDL artifact map). The definition is fixed: do not compare scores made with other choices.</para>
 /// </summary>
 public static class LdlArtifactMap
 {

@@ -3,7 +3,7 @@ namespace SamDiffSR.Metrics.Perceptual;
 /// <summary>
 /// MANIQA (Yang et al., CVPRW 2022) no-reference quality score with the network from a user-supplied ONNX file
 /// (<see cref="ManiqaModelDescription"/>); higher is better. The paper's Table 2 reports MANIQA but neither
-/// SAM-DiffSR nor SRDiff computes it; which pyiqa variant was used is unknown (peers.md §5.3): pyiqa 'maniqa' is the
+/// SAM-DiffSR nor SRDiff computes it; which pyiqa variant was used is unknown (docs/official-code.md §MANIQA): pyiqa 'maniqa' is the
 /// KonIQ-10k checkpoint, 'maniqa-pipal' and 'maniqa-kadid' the others.
 /// <para><b>Protocol (pyiqa MANIQA forward, made deterministic).</b> The image in [0, 1] is normalised with
 /// (x − 0.5)/0.5; if min(H, W) ≤ 224 it is first enlarged by s = 225 / min(H, W) with bilinear interpolation
