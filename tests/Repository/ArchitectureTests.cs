@@ -89,10 +89,10 @@ public partial class ArchitectureTests
     [Fact]
     public void TheGuardCatchesABackwardUse_ButNotAComment()
     {
-        var backward = ("lib/Data/X.cs", "using SamDiffSR.Training;\nnamespace SamDiffSR.Data;\nclass X {}");
-        var qualified = ("lib/Data/Y.cs", "namespace SamDiffSR.Data;\nclass Y { object o = SamDiffSR.Models.ModelConfig.Tiny; }");
-        var comment = ("lib/Data/Z.cs", "namespace SamDiffSR.Data;\n/// see <see cref=\"SamDiffSR.Training.SrTrainer\"/>\nclass Z {} // SamDiffSR.Pipelines");
-        var forward = ("lib/Training/W.cs", "using SamDiffSR.Data;\nusing SamDiffSR.Masks.Spe;\nnamespace SamDiffSR.Training;\nclass W {}");
+        var backward = ("X.cs", "using SamDiffSR.Training;\nnamespace SamDiffSR.Data;\nclass X {}");
+        var qualified = ("Y.cs", "namespace SamDiffSR.Data;\nclass Y { object o = SamDiffSR.Models.ModelConfig.Tiny; }");
+        var comment = ("Z.cs", "namespace SamDiffSR.Data;\n/// see <see cref=\"SamDiffSR.Training.SrTrainer\"/>\nclass Z {} // SamDiffSR.Pipelines");
+        var forward = ("W.cs", "using SamDiffSR.Data;\nusing SamDiffSR.Masks.Spe;\nnamespace SamDiffSR.Training;\nclass W {}");
         var bad = Violations([backward, qualified, comment, forward]);
         Assert.Equal(2, bad.Count);
         Assert.Contains("SamDiffSR.Data uses SamDiffSR.Training", bad[0]);
