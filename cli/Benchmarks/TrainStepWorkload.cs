@@ -28,7 +28,7 @@ public sealed class TrainStepWorkload : IBenchWorkload
 {
     private readonly SrDiffNetworks _nets;
     private readonly optim.Optimizer _adam;
-    private readonly ForwardProcess _forward;
+    private readonly SrDiffusionModel _model;
     private readonly DdpmSampler _byProductSampler;
     private readonly FastUnet? _fast;
     private readonly Tensor _hr, _lr, _lrUp, _mask;
@@ -58,9 +58,10 @@ public sealed class TrainStepWorkload : IBenchWorkload
             rrdb.eval();                                                   // fix_rrdb: eval mode, no gradients
             foreach (var p in rrdb.parameters()) p.requires_grad = false;
         }
-        var schedule = DiffusionSchedule.Cosine(timesteps);
-        _forward = new ForwardProcess(schedule, config.ExtraInputChannels > 0 ? ModulationMode.None : ModulationMode.OfficialCode);
-        _byProductSampler = new DdpmSampler(schedule);
+        // The official step: SAM-DiffSR as released (or SAM+SRDiff for a mask-input config); the maths is the library's.
+        var options = (config.ExtraInputChannels > 0 ? DiffusionOptions.SamConcat : DiffusionOptions.SamDiffSROfficial) with { Timesteps = timesteps };
+        _model = new SrDiffusionModel(_nets, options, ownsNetworks: false);
+        _byProductSampler = new DdpmSampler(_model.Schedule);
 
         long lrSide = hrPatch / config.Scale;
         _hr = (rand(batch, 3, hrPatch, hrPatch) * 2 - 1).DetachFromDisposeScope();
@@ -109,21 +110,18 @@ public sealed class TrainStepWorkload : IBenchWorkload
         Tensor cond;
         using (no_grad())                                                                    // frozen RRDB
             cond = Variant.TrunkOnlyRrdb ? _nets.Conditioning(_lr) : FullRrdbConditioning(_nets, _lr);
-        var x0 = ((_hr - _lrUp) * 2).clamp(-1, 1);                                           // img2res (res_rescale 2, clip)
-        var eps = randn_like(x0);                                                            // ε ~ N(0, I)
-        var (xt, target) = _forward.Diffuse(x0, t, eps, _mask);                              // x_t and ε' (official p_losses)
-        Tensor? xtGt = Variant.OfficialByProducts ? _forward.QSample(x0, t - 1, target) : null;   // logged x_t_gt
+        var eps = randn_like(_hr);                                                           // ε ~ N(0, I)
         _adam.zero_grad();
-        var input = Config.ExtraInputChannels > 0
-            ? cat([xt, _mask.expand(-1, Config.ExtraInputChannels, -1, -1)], 1) : xt;
-        var epsHat = _fast is null ? _nets.Denoiser.call(input, t, cond) : _fast.Forward(input, t, cond);   // ε̂ = ε_θ(x_t, t, c)
-        if (xtGt is not null)
+        var step = _model.TrainingStep(cond, _hr, _lrUp, _mask, t, eps,                      // x_t, ε', ε̂ = ε_θ(x_t, t, c), L1
+            _fast is null ? null : (input, tt, c) => _fast.Forward(input, tt, c));
+        if (Variant.OfficialByProducts)
         {
             using var g = no_grad();
-            var xtPred = _byProductSampler.PSample(xt, t, epsHat.detach(), randn_like(xt)); // official logged p_sample
-            foreach (var r in new[] { xt, xtGt, xtPred }) _ = r.clamp(-1, 1) / 2 + _lrUp;    // res2img ×3
+            var xtGt = _model.Forward.QSample(step.X0, t - 1, step.Target);                  // logged x_t_gt
+            var xtPred = _byProductSampler.PSample(step.Xt, t, step.Prediction.detach(), randn_like(step.Xt)); // official logged p_sample
+            foreach (var r in new[] { step.Xt, xtGt, xtPred }) _ = r.clamp(-1, 1) / 2 + _lrUp;  // res2img ×3
         }
-        var loss = DiffusionLoss.Compute(epsHat, target, LossType.L1);                       // mean |ε' − ε̂|
+        var loss = step.Loss;
         loss.backward();
         _adam.step();
         LastLoss = loss.item<float>();
@@ -150,7 +148,7 @@ public sealed class TrainStepWorkload : IBenchWorkload
     public void Dispose()
     {
         _adam.Dispose();
-        _forward.Dispose();
+        _model.Dispose();
         _byProductSampler.Dispose();
         foreach (var t in new[] { _hr, _lr, _lrUp, _mask }) t.Dispose();
         _nets.Dispose();

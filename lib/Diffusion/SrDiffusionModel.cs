@@ -124,15 +124,34 @@ public sealed class SrDiffusionModel : IDisposable
     /// <summary>The training loss for given timesteps (code indices, (B,) int64) and noise ε (like HR).</summary>
     public Tensor TrainingLoss(Tensor hr, Tensor lr, Tensor lrUp, Tensor? mask, Tensor t, Tensor eps)
     {
-        Options.RequireMasks(mask is not null, atInference: false, "a (B,1,H,W) SPE batch");
         using var scope = NewDisposeScope();
-        var cond = Conditioning(lr);
+        var step = TrainingStep(Conditioning(lr), hr, lrUp, mask, t, eps);
+        return step.Loss.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// One training step's tensors given the conditioning c (from <see cref="Conditioning"/> or a variant of it):
+    /// x0 = residual(HR, LR-up), (x_t, target) from the forward process of this model's modulation, the prediction
+    /// ε_θ(x_t [, mask], t, c) and the loss. <paramref name="denoiser"/> replaces the U-Net call (benchmarks time fused
+    /// kernels through it); the mathematics stays this method's. All tensors belong to the caller's dispose scope.
+    /// </summary>
+    /// <param name="cond">(B, C_cond, h, w) conditioning.</param>
+    /// <param name="hr">(B, 3, H, W) HR patches in [−1, 1].</param>
+    /// <param name="lrUp">(B, 3, H, W) LR-up in [−1, 1].</param>
+    /// <param name="mask">(B, 1, H, W) SPE maps; required when the method needs masks.</param>
+    /// <param name="t">(B,) int64 code indices.</param>
+    /// <param name="eps">Standard normal noise like <paramref name="hr"/>.</param>
+    /// <param name="denoiser">(input, t, cond) → prediction; default the model's U-Net.</param>
+    public TrainingStepTensors TrainingStep(Tensor cond, Tensor hr, Tensor lrUp, Tensor? mask, Tensor t, Tensor eps,
+                                            Func<Tensor, Tensor, Tensor, Tensor>? denoiser = null)
+    {
+        Options.RequireMasks(mask is not null, atInference: false, "a (B,1,H,W) SPE batch");
         var x0 = ToResidual(hr, lrUp);
         var e = Options.EffectiveModulation == ModulationMode.None ? null : mask;
-        var (xt, target) = Forward.Diffuse(x0, t, eps, e);
+        var (xt, target) = Forward.Diffuse(x0, t, eps, e);                              // eq. 3 / 5 (or the official q_sample)
         var input = Options.Method == SrMethod.SamConcat ? cat([xt, mask!], 1) : xt;
-        var pred = Networks.Denoiser.forward(input, t, cond);
-        return DiffusionLoss.Compute(pred, target, Options.Loss).MoveToOuterDisposeScope();
+        var pred = denoiser is null ? Networks.Denoiser.forward(input, t, cond) : denoiser(input, t, cond);
+        return new TrainingStepTensors(x0, xt, target, pred, DiffusionLoss.Compute(pred, target, Options.Loss));
     }
 
     /// <summary>RRDB conditioning features of the LR image (frozen: eval mode, no gradients).</summary>
@@ -288,3 +307,11 @@ public sealed class SrDiffusionModel : IDisposable
         if (_ownsNetworks) Networks.Dispose();
     }
 }
+
+/// <summary>The tensors of one training step (see <see cref="SrDiffusionModel.TrainingStep"/>).</summary>
+/// <param name="X0">The clean residual.</param>
+/// <param name="Xt">The diffused sample x_t.</param>
+/// <param name="Target">The regression target (ε, or the modulated noise).</param>
+/// <param name="Prediction">The network's prediction.</param>
+/// <param name="Loss">The scalar loss (L1 or L2 per the options).</param>
+public sealed record TrainingStepTensors(Tensor X0, Tensor Xt, Tensor Target, Tensor Prediction, Tensor Loss);
