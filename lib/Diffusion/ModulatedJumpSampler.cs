@@ -287,10 +287,14 @@ public sealed class ModulatedJumpSampler
                 return sampling.Steps == 0 ? Fewest(schedule, mode, clip)
                     : new ModulatedJumpSampler(schedule, mode, DdimSampler.ComputeTimesteps(T, sampling.Steps, DdimSpacing.Trailing), clip);
             case SamplerKind.Ddim when mode != ModulationMode.None && !(sampling.Steps == T && sampling.Eta == 1.0):
+                var c = CultureInfo.InvariantCulture;
                 var fewest = FewestJumpsSchedule(schedule, mode);
-                throw new SamplerRefusedException(string.Create(CultureInfo.InvariantCulture,
-                    $"DDIM (steps {sampling.Steps}, eta {sampling.Eta}) is refused for a {mode}-modulated model: its network predicts eps + k_t*E, which DDIM treats as eps, so the samples keep a bias in E. " +
-                    $"Use sampler jump (exact; steps 0 = the fewest feasible jumps, {fewest.Length}: {Describe(fewest)}), or ddpm (or ddim with steps {T} and eta 1)."));
+                string instead = mode == ModulationMode.OfficialCode
+                    ? string.Create(c, $"Use sampler jump with steps {sampling.Steps} (exact; every trailing step count is feasible in this mode)")
+                    : string.Create(c, $"Use sampler jump (exact; steps 0 = the fewest feasible jumps, {fewest.Length}: {Describe(fewest)}; steps k = trailing k, feasible for k >= {NearestFeasibleTrailingSteps(schedule, mode, 1)})");
+                throw new SamplerRefusedException(string.Create(c,
+                    $"DDIM (steps {sampling.Steps}, eta {sampling.Eta}) is refused for a {mode}-modulated model: its network predicts eps + k_t*E, which DDIM treats as eps, so the samples keep a bias in E. ") +
+                    instead + string.Create(c, $", or ddpm (or ddim with steps {T} and eta 1)."));
             default:
                 return null;
         }

@@ -295,6 +295,7 @@ public class ModulatedJumpSamplerTests
             var ex = Assert.Throws<SamplerRefusedException>(() => ModulatedJumpSampler.ForSampling(S, mode, new SamplingOptions(SamplerKind.Ddim, 10), false));
             Assert.Contains("sampler jump", ex.Message);
             Assert.Contains("ddpm", ex.Message);
+            Assert.Contains(mode == ModulationMode.Paper ? "9: 100→99→97→92→80→55→22→5→1→0; steps k = trailing k, feasible for k >= 67" : "sampler jump with steps 10", ex.Message);
             Assert.Null(ModulatedJumpSampler.ForSampling(S, mode, new SamplingOptions(SamplerKind.Ddim, 100, Eta: 1.0), false));
             Assert.Null(ModulatedJumpSampler.ForSampling(S, mode, SamplingOptions.Official, true));
         }
