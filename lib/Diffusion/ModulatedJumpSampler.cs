@@ -300,6 +300,24 @@ public sealed class ModulatedJumpSampler
         }
     }
 
+    /// <summary>
+    /// The sampling options to use for a model instead of a request that would be refused: DDIM on a modulated model
+    /// becomes <see cref="SamplerKind.Jump"/> with the same step count where that trailing schedule is feasible (every k
+    /// in OfficialCode mode, k ≥ 67 for Paper mode with cosine T = 100) and the fewest feasible jumps otherwise. Every
+    /// other request is returned unchanged. For pipelines that evaluate several models with one sampler setting and
+    /// must say what each model really used (the library itself refuses rather than substitutes).
+    /// </summary>
+    public static SamplingOptions ExactSamplingFor(SamplingOptions sampling, DiffusionSchedule schedule, ModulationMode mode)
+    {
+        ArgumentNullException.ThrowIfNull(sampling);
+        ArgumentNullException.ThrowIfNull(schedule);
+        if (sampling.Sampler != SamplerKind.Ddim || mode == ModulationMode.None || (sampling.Steps == schedule.Timesteps && sampling.Eta == 1.0))
+            return sampling;
+        bool trailingOk = sampling.Steps >= 1 && sampling.Steps <= schedule.Timesteps
+            && FirstInfeasibleJump(schedule, mode, DdimSampler.ComputeTimesteps(schedule.Timesteps, sampling.Steps, DdimSpacing.Trailing)) is null;
+        return sampling with { Sampler = SamplerKind.Jump, Steps = trailingOk ? sampling.Steps : 0 };
+    }
+
     /// <summary>One jump from <paramref name="t"/> to <paramref name="s"/> given n̂ = ε_θ(x_t, t) and z (null when σ = 0).</summary>
     public Tensor Step(Tensor xt, int t, int s, Tensor nHat, Tensor? z)
     {

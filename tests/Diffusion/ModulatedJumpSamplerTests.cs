@@ -306,6 +306,17 @@ public class ModulatedJumpSamplerTests
         Assert.True(ModulatedJumpSampler.ForSampling(S, ModulationMode.OfficialCode, new SamplingOptions(SamplerKind.Jump, 10), true)!.ClipDenoised);
         Assert.Throws<SamplerRefusedException>(() => ModulatedJumpSampler.ForSampling(S, ModulationMode.None, new SamplingOptions(SamplerKind.Jump, 0), false));
         Assert.Null(ModulatedJumpSampler.ForSampling(S, ModulationMode.None, new SamplingOptions(SamplerKind.Ddim, 10), false));
+
+        // the substitution pipelines use: DDIM k on a modulated model -> jump with k trailing steps where feasible, else fewest
+        var ddim10 = new SamplingOptions(SamplerKind.Ddim, 10, TileLr: 64);
+        Assert.Equal(ddim10 with { Sampler = SamplerKind.Jump, Steps = 0 }, ModulatedJumpSampler.ExactSamplingFor(ddim10, S, ModulationMode.Paper));
+        Assert.Equal(ddim10 with { Sampler = SamplerKind.Jump }, ModulatedJumpSampler.ExactSamplingFor(ddim10, S, ModulationMode.OfficialCode));
+        Assert.Equal(SamplerKind.Jump, ModulatedJumpSampler.ExactSamplingFor(ddim10 with { Steps = 70 }, S, ModulationMode.Paper).Sampler);
+        Assert.Equal(70, ModulatedJumpSampler.ExactSamplingFor(ddim10 with { Steps = 70 }, S, ModulationMode.Paper).Steps);
+        Assert.Same(ddim10, ModulatedJumpSampler.ExactSamplingFor(ddim10, S, ModulationMode.None));
+        Assert.Same(SamplingOptions.Official, ModulatedJumpSampler.ExactSamplingFor(SamplingOptions.Official, S, ModulationMode.Paper));
+        foreach (var mode in Modulated)
+            Assert.NotNull(ModulatedJumpSampler.ForSampling(S, mode, ModulatedJumpSampler.ExactSamplingFor(ddim10, S, mode), false));
     }
 
     // ---------------------------------------------------------------- (f) unmodulated DDIM unchanged
