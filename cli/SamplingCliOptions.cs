@@ -6,7 +6,8 @@ namespace SamDiffSR.Cli;
 public static class SamplingCliOptions
 {
     public const string Help = """
-          --sampler   ddpm (official: all T steps, default) or ddim (--steps k, --eta, default 0 = deterministic)
+          --sampler   ddpm (official: all T steps, default), ddim (--steps k, --eta, default 0 = deterministic;
+                      unmodulated models) or jump (exact for SAM-DiffSR models; --steps 0 = fewest feasible jumps)
           --tile      tiled inference: LR tile size in pixels (0 = whole image), --overlap LR pixels (default 8)
         """ + "\n";
 
@@ -14,7 +15,7 @@ public static class SamplingCliOptions
     public static SamplingOptions Parse(CliArgs args, string stepsOption = "steps")
     {
         var kind = args.Enum("sampler", SamplerKind.Ddpm);
-        int steps = args.Int(stepsOption, kind == SamplerKind.Ddim ? 50 : 100);
+        int steps = args.Int(stepsOption, kind switch { SamplerKind.Ddim => 50, SamplerKind.Jump => 0, _ => 100 });
         double eta = args.Double("eta", 0);
         int tile = args.Int("tile", 0), overlap = args.Int("overlap", 8);
         try { return new SamplingOptions(kind, steps, eta, DdimSpacing.Uniform, tile, overlap).Validate(int.MaxValue); }

@@ -26,8 +26,9 @@ public enum DdimSpacing
 /// <item>x_s = sqrt(ᾱ_s) x̂_0 + sqrt(1 − ᾱ_s − σ_t²) ε̂ + σ_t z.</item>
 /// </list>
 /// η = 0 is deterministic; with k = T and η = 1, σ_t² equals the DDPM posterior variance β̃_t and each step equals the
-/// DDPM step (without clipping). Derived for the unmodulated marginals, so it samples models trained with
-/// <see cref="ModulationMode.None"/> or <see cref="ModulationMode.OfficialCode"/> (whose modulation is tiny) as intended.
+/// DDPM step (without clipping). Derived for the unmodulated marginals, so it is exact only for models trained with
+/// <see cref="ModulationMode.None"/>; <see cref="SrDiffusionModel"/> refuses it for modulated models (except k = T, η = 1)
+/// and offers <see cref="ModulatedJumpSampler"/> instead (docs/few-step-sampling.md).
 /// Coefficients are computed in float64 from the schedule. Holds no tensors.
 /// </summary>
 public sealed class DdimSampler

@@ -1,8 +1,8 @@
 namespace SamDiffSR.Diffusion;
 
 /// <summary>How to run the reverse process at inference.</summary>
-/// <param name="Sampler">DDPM (official, all T steps) or DDIM.</param>
-/// <param name="Steps">DDIM step count k (ignored for DDPM).</param>
+/// <param name="Sampler">DDPM (official, all T steps), DDIM (unmodulated models) or Jump (modulated models).</param>
+/// <param name="Steps">DDIM step count k; for Jump 0 = the fewest feasible jumps, k = trailing k steps (ignored for DDPM).</param>
 /// <param name="Eta">DDIM η (0 = deterministic).</param>
 /// <param name="Spacing">DDIM timestep spacing.</param>
 /// <param name="TileLr">
@@ -24,6 +24,8 @@ public sealed record SamplingOptions(
     {
         if (Sampler == SamplerKind.Ddim && (Steps < 1 || Steps > timesteps))
             throw new ArgumentException($"DDIM steps must be in [1, {timesteps}], got {Steps}");
+        if (Sampler == SamplerKind.Jump && (Steps < 0 || Steps > timesteps))
+            throw new ArgumentException($"jump steps must be 0 (fewest feasible jumps) or in [1, {timesteps}] (trailing spacing), got {Steps}");
         if (Eta < 0) throw new ArgumentException($"eta must be >= 0, got {Eta}");
         if (TileLr < 0 || OverlapLr < 0) throw new ArgumentException("tile and overlap must be >= 0");
         if (TileLr > 0 && OverlapLr * 2 >= TileLr) throw new ArgumentException($"overlap ({OverlapLr}) must be less than half the tile ({TileLr})");

@@ -163,8 +163,9 @@ public sealed class SrDiffusionModel : IDisposable
     }
 
     /// <summary>
-    /// Super-resolves a batch: x_T ~ N(0, I) in residual space, the reverse process (DDPM over all T steps, or
-    /// DDIM), then image = res2img(x_0). LR sizes that the U-Net cannot take (HR must be a multiple of 8) are
+    /// Super-resolves a batch: x_T ~ N(0, I) in residual space, the reverse process (DDPM over all T steps, DDIM,
+    /// or for modulated models the exact <see cref="ModulatedJumpSampler"/>; DDIM on a modulated model is refused
+    /// with <see cref="SamplerRefusedException"/> unless k = T and η = 1), then image = res2img(x_0). LR sizes that the U-Net cannot take (HR must be a multiple of 8) are
     /// edge-padded and the result cropped back, so no pixel is dropped. Returns (B, 3, sH, sW) in about [−1, 1]
     /// (not clipped; clip when converting to 8-bit).
     /// </summary>
@@ -189,6 +190,7 @@ public sealed class SrDiffusionModel : IDisposable
     {
         ArgumentNullException.ThrowIfNull(noise);
         sampling = (sampling ?? SamplingOptions.Official).Validate(Schedule.Timesteps);
+        ModulatedJumpSampler.ForSampling(Schedule, Options.EffectiveModulation, sampling, Options.EffectiveClipDenoised);   // refuses inexact choices before any work
         Options.RequireMasks(mask is not null, atInference: true, "the SPE map of the image");
         CheckShapes(lr, lrUp, mask);
         if (sampling.TileLr > 0 && (lr.shape[2] > sampling.TileLr || lr.shape[3] > sampling.TileLr))
@@ -220,10 +222,13 @@ public sealed class SrDiffusionModel : IDisposable
             return Networks.Denoiser.ForwardProjected(input, t, projected);
         }
         long[] shape = [lr.shape[0], 3, lrUp.shape[2], lrUp.shape[3]];
+        var jump = ModulatedJumpSampler.ForSampling(Schedule, Options.EffectiveModulation, sampling, Options.EffectiveClipDenoised);
         Tensor x = sampling.Sampler == SamplerKind.Ddpm
             ? _ddpm.Sample(shape, Denoise, noise, progress, null, ct)
-            : new DdimSampler(Schedule, sampling.Steps, sampling.Spacing, sampling.Eta, Options.EffectiveClipDenoised)
-                .Sample(shape, Denoise, noise, ScalarType.Float32, lr.device, progress, null, ct);
+            : jump is not null
+                ? jump.Sample(shape, Denoise, noise, ScalarType.Float32, lr.device, progress, null, ct)
+                : new DdimSampler(Schedule, sampling.Steps, sampling.Spacing, sampling.Eta, Options.EffectiveClipDenoised)
+                    .Sample(shape, Denoise, noise, ScalarType.Float32, lr.device, progress, null, ct);
         var img = FromResidual(x, lrUp);
         if (ph > 0 || pw > 0) img = img[.., .., ..(int)(lrUp.shape[2] - ph * s), ..(int)(lrUp.shape[3] - pw * s)];
         return img.contiguous().MoveToOuterDisposeScope();

@@ -32,7 +32,10 @@ public enum SamplerKind
     /// <summary>DDPM ancestral sampling over all T steps (the official sampler).</summary>
     [OptionName("ddpm")]
     Ddpm,
-    /// <summary>DDIM with k steps (Song et al. 2021); η = 0 is deterministic.</summary>
+    /// <summary>DDIM with k steps (Song et al. 2021); η = 0 is deterministic. Refused for modulated models except k = T, η = 1.</summary>
     [OptionName("ddim")]
     Ddim,
+    /// <summary>Exact few-step jumps for modulated models (<see cref="ModulatedJumpSampler"/>); Steps 0 = fewest feasible jumps, k = trailing k steps.</summary>
+    [OptionName("jump")]
+    Jump,
 }

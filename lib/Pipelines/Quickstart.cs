@@ -119,7 +119,9 @@ public static class Quickstart
         {
             cancellationToken.ThrowIfCancellationRequested();
             using var m = SrDiffusionModel.Load(dir);
-            var ev = SrInference.EvaluateFolder(m, evalSet, sampling, o.Seed, Path.Combine(o.OutDirectory, "sr", name.ToLowerInvariant().Replace("-", "")),
+            var exact = ModulatedJumpSampler.ExactSamplingFor(sampling, m.Schedule, m.Options.EffectiveModulation);   // DDIM is biased for modulated models
+            if (exact != sampling) log($"      {name}: {sampling.Sampler} is not exact for {m.Options.EffectiveModulation} modulation; sampling with {exact.Sampler} ({(exact.Steps == 0 ? "fewest feasible jumps" : $"{exact.Steps} steps")}) instead (docs/few-step-sampling.md)");
+            var ev = SrInference.EvaluateFolder(m, evalSet, exact, o.Seed, Path.Combine(o.OutDirectory, "sr", name.ToLowerInvariant().Replace("-", "")),
                 MetricConvention.YDouble, progress: progress);
             rows.Add(new QuickstartRow(name, ev.MeanPsnr, ev.MeanSsim, ev.MeanLrPsnr, TrainSecondsFromLog(dir), ev.TotalSeconds, LastLogValue(dir, 1)));
             perImage[name] = ev.Images.Select(i => (i.Name, i.Psnr, i.Ssim)).ToList();

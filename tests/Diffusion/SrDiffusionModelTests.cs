@@ -274,9 +274,11 @@ public class SrDiffusionModelTests(ITestOutputHelper log)
         using var model = RandomTiny(DiffusionOptions.SamDiffSRPaper);
         using var scope = NewDisposeScope();
         var (lr, up) = Inputs(4, 4);
-        var a = model.SuperResolve(lr, up, new SamplingOptions(SamplerKind.Ddim, 5, Eta: 0.5), new Generator(8));
-        var b = model.SuperResolve(lr, up, new SamplingOptions(SamplerKind.Ddim, 5, Eta: 0.5), new Generator(8));
-        var c = model.SuperResolve(lr, up, new SamplingOptions(SamplerKind.Ddim, 5, Eta: 0.5), new Generator(9));
+        var jump = new SamplingOptions(SamplerKind.Jump, 0);   // DDIM is refused for this Paper-mode model
+        Assert.Throws<SamplerRefusedException>(() => model.SuperResolve(lr, up, new SamplingOptions(SamplerKind.Ddim, 5, Eta: 0.5), new Generator(8)));
+        var a = model.SuperResolve(lr, up, jump, new Generator(8));
+        var b = model.SuperResolve(lr, up, jump, new Generator(8));
+        var c = model.SuperResolve(lr, up, jump, new Generator(9));
         Assert.True(a.equal(b).all().item<bool>());
         Assert.False(a.equal(c).all().item<bool>());
         var progress = new ListProgress();

@@ -161,7 +161,8 @@ public class SrTrainerTests
         using var scope = NewDisposeScope();
         var lr = zeros(1, 3, 4, 4); var up = zeros(1, 3, 16, 16);
         var mask = options.Method == SrMethod.SamConcat ? zeros(1, 1, 16, 16) : null;
-        var sr = model.SuperResolve(lr, up, new SamplingOptions(SamplerKind.Ddim, 1), new Generator(1), mask);
+        var sampling = options.EffectiveModulation == ModulationMode.None ? new SamplingOptions(SamplerKind.Ddim, 1) : new SamplingOptions(SamplerKind.Jump, 0);
+        var sr = model.SuperResolve(lr, up, sampling, new Generator(1), mask);
         Assert.True(sr.isfinite().all().item<bool>());
     }
 
