@@ -61,6 +61,13 @@ public static class ChartRenderer
             var y = GenericChart.getLayout(chart).TryGetPropertyValue("yaxis");
             if (y is not null && y.Value is LinearAxis ax) ax.SetProperty("autorange", "reversed");
         }
+        if (width <= 0)
+        {
+            // Plotly.NET puts a default width of 600 px in the layout; without one the chart fills its container.
+            var l = GenericChart.getLayout(chart);
+            l.RemoveProperty("width");
+            l.SetProperty("autosize", true);
+        }
         var config = new Config();
         config.SetProperty("responsive", true);
         chart = Chart.withConfig(config).Invoke(chart);

@@ -16,6 +16,9 @@ if [ "${SAMDIFFSR_KEEP_LIB:-0}" != "1" ]; then
   echo "[notebooks] removing artifacts/lib: the first notebook's setup cell must publish the library (fresh-clone path)"
   rm -rf artifacts/lib
 fi
+# Keep the (empty) folder: the dynamic loader drops an LD_LIBRARY_PATH entry that does not exist when first searched,
+# and a system libtorch would then shadow the one the setup cell publishes there.
+mkdir -p artifacts/lib
 fresh_checked=0
 [ -f artifacts/lib/SamDiffSR.Lib.dll ] && fresh_checked=1
 dotnet tool restore >/dev/null || { echo "notebooks: 0 passed, 1 failed"; exit 1; }

@@ -89,6 +89,11 @@ public class DisplayTests
             .Figure(new PlotlyFigure("b").Heatmap([1, 2, 3, 4], 2, 2, "h", colorbarTitle: "value")).ToHtml();
         Assert.Equal(1, Count(page, "typeof window.Plotly === 'undefined'"));
         Assert.Equal(2, System.Text.RegularExpressions.Regex.Count(page, @"renderPlotly_[0-9a-f]+ = function")); // Plotly.NET's script per chart
+        var heat = new PlotlyFigure("h").Heatmap([1, 2, 3, 4], 2, 2, "h", colorbarTitle: "cb-title").ToHtmlFragment();
+        Assert.Contains("\"type\":\"heatmap\"", heat);
+        Assert.Contains("cb-title", heat);
+        Assert.Contains("\"autorange\":\"reversed\"", heat); // image rows top to bottom
+        Assert.DoesNotContain("\"width\":600", heat);          // fills its container
         Assert.DoesNotMatch(new System.Text.RegularExpressions.Regex("<script[^>]+src=", System.Text.RegularExpressions.RegexOptions.IgnoreCase), page);
         // A notebook output carries the bundle itself, guarded so it runs once per page.
         Assert.Contains("typeof window.Plotly === 'undefined'", new PlotlyFigure("n").Line([0], [0], "n").ToHtml());
