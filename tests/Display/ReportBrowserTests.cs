@@ -76,3 +76,34 @@ public class ReportBrowserTests(ITestOutputHelper output)
         Assert.True(new FileInfo(png).Length > 10_000, "screenshot is empty");
     }
 }
+
+/// <summary>The four chart kinds the project uses, drawn by Plotly.NET in headless Chromium, offline.</summary>
+public class ChartKindsBrowserTests(ITestOutputHelper output)
+{
+    [ChromiumFact]
+    public void LineBarHeatmapAndErrorBars_DrawOffline()
+    {
+        var page = new SamDiffSR.Display.HtmlReport("chart kinds")
+            .Figure(new SamDiffSR.Display.PlotlyFigure("line", "x", "y", logY: true).Line([1, 2, 3, 4], [1, 0.5, double.NaN, 0.1], "with a gap", markers: true))
+            .Figure(new SamDiffSR.Display.PlotlyFigure("bars").Bar(["Set5", "Set14"], [30.1, 27.2], "PSNR", errorY: [0.2, 0.3]))
+            .Figure(new SamDiffSR.Display.PlotlyFigure("heat").Heatmap([0, 1, 2, 3, 4, 5], 2, 3, "E", "RdBu", colorbarTitle: "E value"))
+            .Figure(new SamDiffSR.Display.PlotlyFigure("scatter").Scatter([1, 2, 3], [2, 4, 3], "runs", errorY: [0.5, 0.4, 0.3], labels: ["a", "b", "c"]))
+            .ToHtml();
+        var file = Path.Combine(TestPaths.RepoRoot, "out", "display", "chart-kinds.html");
+        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+        File.WriteAllText(file, page);
+        var png = Path.ChangeExtension(file, ".png");
+        var dom = Chromium.DumpDom(file, png, 1000, 1700);
+        int svgs = Chromium.Count(dom, "class=\"main-svg\""), scatter = Chromium.Count(dom, "class=\"trace scatter trace"),
+            bars = Chromium.Count(dom, "class=\"trace bars\""), heat = Chromium.Count(dom, "class=\"hm\""),
+            colorbars = Chromium.Count(dom, "class=\"cbfill "), errorbars = Chromium.Count(dom, "class=\"errorbar\"");
+        output.WriteLine($"DOM after load: {svgs} main-svg, {scatter} scatter traces, {bars} bar traces, {heat} heat maps, {colorbars} colour bars, {errorbars} error bars; screenshot {png}");
+        Assert.True(svgs >= 8, $"{svgs} main-svg for 4 charts");
+        Assert.Equal(2, scatter);     // the line and the scatter
+        Assert.Equal(1, bars);
+        Assert.Equal(1, heat);
+        Assert.Equal(1, colorbars);
+        Assert.Equal(2 + 3, errorbars); // 2 bars + 3 points
+        Assert.Contains("E value", dom);
+    }
+}
