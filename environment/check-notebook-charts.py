@@ -4,7 +4,8 @@
 Usage: check-notebook-charts.py EXECUTED.ipynb OUTDIR
 
 Every text/html output that holds a Plotly.NET chart (a `renderPlotly_...` script) is written to its own page under
-OUTDIR and opened in headless Chromium with networking disabled (hosts resolve to nothing, traffic goes to a closed
+OUTDIR, after the notebook's own plotly.js output (the setup cell embeds plotly.js once per notebook, as VS Code shows
+all outputs of a notebook in one page; a chart output that carries plotly.js itself is checked alone), and opened in headless Chromium with networking disabled (hosts resolve to nothing, traffic goes to a closed
 local proxy port). A chart counts as drawn when the DOM after load holds plotly's SVG layers (class="main-svg").
 The first chart is also saved as a screenshot. Prints one line per chart; exit 1 if any chart did not draw, 2 if the
 notebook has no chart, 3 if Chromium is missing.
@@ -40,21 +41,28 @@ def main():
         print("charts: SKIP, chromium is not installed (apt-get install -y chromium; environment/setup.sh installs it)")
         return 3
     nb = json.load(open(nb_path, encoding="utf-8"))
-    charts = []
+    charts, bundle = [], None
     for ci, cell in enumerate(nb.get("cells", [])):
         for out in cell.get("outputs", []) or []:
             html = (out.get("data") or {}).get("text/html")
             if html is None:
                 continue
             html = "".join(html) if isinstance(html, list) else html
+            has_js = "typeof window.Plotly === 'undefined'" in html
             if re.search(r"renderPlotly_[0-9a-f]+ = function", html):
-                charts.append((ci, html))
+                charts.append((ci, html, has_js))
+            elif has_js and bundle is None:
+                bundle = html
     name = os.path.splitext(os.path.basename(nb_path))[0]
     if not charts:
         print(f"charts: {name} has no Plotly chart output"); return 2
     os.makedirs(outdir, exist_ok=True)
     bad = 0
-    for k, (ci, html) in enumerate(charts):
+    for k, (ci, html, has_js) in enumerate(charts):
+        if not has_js:
+            if bundle is None:
+                print(f"charts: FAIL {name} cell {ci}: the chart expects plotly.js on the page, and no output of the notebook has it"); bad += 1; continue
+            html = bundle + html
         if re.search(r"<script[^>]+src=", html, re.I):
             print(f"charts: FAIL {name} cell {ci}: the chart loads a script from elsewhere"); bad += 1; continue
         page = os.path.abspath(os.path.join(outdir, f"{name}-chart{k}.html"))
@@ -68,7 +76,7 @@ def main():
         traces = len(re.findall(r'class="trace (?:scatter|bars|heatmap)', dom)) + dom.count('class="hm"')
         ok = svgs >= 2
         print(f"charts: {'PASS' if ok else 'FAIL'} {name} cell {ci}: {svgs} plotly main-svg, {traces} traces drawn, "
-              f"{len(html) // 1024} KiB output, offline")
+              f"{len(html) // 1024} KiB page ({'own plotly.js' if has_js else 'plotly.js from the setup output'}), offline")
         bad += 0 if ok else 1
     return 1 if bad else 0
 

@@ -116,10 +116,13 @@ public sealed class PlotlyFigure
     }
 
     /// <summary>
-    /// Self-contained HTML for a notebook output: plotly.js from Plotly.NET's embedded bundle (defined once per
-    /// page; the bundle travels with each output so a saved notebook draws offline) and the chart.
+    /// HTML for a notebook output or any page. In a notebook whose setup cell put plotly.js on the page
+    /// (<see cref="PlotlyNet.EmbedOncePerPage"/>), just the chart, which waits for <c>window.Plotly</c>; elsewhere
+    /// self-contained: Plotly.NET's embedded plotly.js (guarded, so it runs once per page) and the chart.
     /// </summary>
-    public string ToHtml(int height = 380) => PlotlyNet.PlotlyJsScriptTag() + ToHtmlFragment(height);
+    public string ToHtml(int height = 380) => PlotlyNet.PlotlyJsOnPage
+        ? PlotlyNet.DeferUntilPlotlyJs(ToHtmlFragment(height))
+        : PlotlyNet.PlotlyJsScriptTag() + ToHtmlFragment(height);
 
     /// <summary>A standalone HTML page with plotly.js embedded once (no network needed).</summary>
     public string ToHtmlPage(string title) => new HtmlReport(title).Figure(this).ToHtml();

@@ -50,6 +50,40 @@ public static class PlotlyNet
         + PlotlyJs.Replace("</script", "<\\/script", StringComparison.OrdinalIgnoreCase)
         + "\n}).call(window); }</script>\n";
 
+    /// <summary>
+    /// True once <see cref="EmbedOncePerPage"/> put plotly.js on the page (notebooks/setup.dib does, in the setup
+    /// cell's output): <see cref="PlotlyFigure.ToHtml"/> then writes only the chart, which waits for
+    /// <c>window.Plotly</c>. A notebook is one page in VS Code (all outputs share one webview), so plotly.js
+    /// travels once per notebook instead of once per chart (3.5 MB each).
+    /// </summary>
+    public static bool PlotlyJsOnPage { get; private set; }
+
+    /// <summary>The plotly.js script tag for a notebook's setup cell; later charts of this process rely on it.</summary>
+    public static string EmbedOncePerPage()
+    {
+        var tag = PlotlyJsScriptTag();
+        PlotlyJsOnPage = true;
+        return tag;
+    }
+
+    /// <summary>
+    /// Plotly.NET's fragment with its final <c>renderPlotly_…()</c> call replaced by one that waits (up to 60 s) for
+    /// <c>window.Plotly</c>, then says what is missing instead of failing silently.
+    /// </summary>
+    public static string DeferUntilPlotlyJs(string fragment)
+    {
+        var m = RenderCall.Match(fragment);
+        if (!m.Success) throw new InvalidOperationException("charts: Plotly.NET's HTML has no final renderPlotly_…() call (changed Plotly.NET version?)");
+        var fn = m.Groups[1].Value;
+        var waiter = "(function (n) { var go = function () { if (window.Plotly) { " + fn + "(); } else if (n-- > 0) { setTimeout(go, 100); } "
+            + "else { var d = document.currentScript && document.currentScript.parentNode; if (d) d.insertAdjacentText('afterbegin', "
+            + "'plotly.js is not on this page: run the notebook from its first cell (setup.dib embeds it)'); } }; go(); })(600);";
+        return fragment[..m.Groups[0].Index] + waiter + fragment[(m.Groups[0].Index + m.Groups[0].Length)..];
+    }
+
+    private static readonly System.Text.RegularExpressions.Regex RenderCall =
+        new(@"^(renderPlotly_[0-9a-f]+)\(\);\s*$", System.Text.RegularExpressions.RegexOptions.Multiline);
+
     /// <summary>Plotly.NET's HTML for a figure description (<see cref="PlotlyFigure.ToSpecJson"/>), without plotly.js.</summary>
     public static string RenderFragment(string figureJson) => _api.Value.Render(figureJson);
 

@@ -100,6 +100,18 @@ public class DisplayTests
     }
 
     [Fact]
+    public void DeferUntilPlotlyJs_ReplacesTheImmediateRenderCallWithAWaiter()
+    {
+        var fragment = new PlotlyFigure("d").Line([0, 1], [0, 1], "d").ToHtmlFragment();
+        var fn = System.Text.RegularExpressions.Regex.Match(fragment, @"(renderPlotly_[0-9a-f]+) = function").Groups[1].Value;
+        Assert.Matches($@"(?m)^{fn}\(\);\s*$", fragment);
+        var deferred = PlotlyNet.DeferUntilPlotlyJs(fragment);
+        Assert.DoesNotMatch($@"(?m)^{fn}\(\);\s*$", deferred);
+        Assert.Contains("if (window.Plotly) { " + fn + "(); }", deferred);
+        Assert.Throws<InvalidOperationException>(() => PlotlyNet.DeferUntilPlotlyJs("<div>no chart</div>"));
+    }
+
+    [Fact]
     public void HtmlReport_WritesMarkdownTablesAsHtmlTables()
     {
         var html = new HtmlReport("r").Table("| method | PSNR |\n|---|---|\n| Bicubic | 28.420 |\n| <b>x</b> | – |\n").ToHtml();

@@ -106,4 +106,28 @@ public class ChartKindsBrowserTests(ITestOutputHelper output)
         Assert.Equal(2 + 3, errorbars); // 2 bars + 3 points
         Assert.Contains("E value", dom);
     }
+
+    /// <summary>
+    /// A notebook page: the setup cell's output holds plotly.js once, each chart output only its chart, which waits
+    /// for plotly.js. Here the chart even comes first and plotly.js is added 300 ms later; it must still draw.
+    /// </summary>
+    [ChromiumFact]
+    public void DeferredChart_DrawsOncePlotlyJsArrives()
+    {
+        var chart = SamDiffSR.Display.PlotlyNet.DeferUntilPlotlyJs(new SamDiffSR.Display.PlotlyFigure("late").Line([0, 1, 2], [1, 3, 2], "late").ToHtmlFragment());
+        var js = System.Text.Json.JsonSerializer.Serialize(SamDiffSR.Display.PlotlyNet.PlotlyJs);
+        var page = "<!DOCTYPE html><html><head><meta charset='utf-8'></head><body>" + chart
+            + "<script>setTimeout(function () { var s = document.createElement('script'); s.text = " + js.Replace("</", "<\\/")
+            + "; document.body.appendChild(s); }, 300);</script></body></html>";
+        var file = Path.Combine(TestPaths.RepoRoot, "out", "display", "deferred-chart.html");
+        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+        File.WriteAllText(file, page);
+        var dom = Chromium.DumpDom(file);
+        int svgs = Chromium.Count(dom, "class=\"main-svg\""), traces = Chromium.Count(dom, "class=\"trace scatter trace");
+        output.WriteLine($"DOM after load: {svgs} main-svg, {traces} scatter traces");
+        Assert.True(svgs >= 2, $"{svgs} main-svg");
+        Assert.Equal(1, traces);
+        var text = Regex.Replace(dom, @"<script[\s\S]*?</script>", ""); // the waiter's own source names the message
+        Assert.DoesNotContain("plotly.js is not on this page", text);
+    }
 }
