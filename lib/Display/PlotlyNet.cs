@@ -92,8 +92,11 @@ public static class PlotlyNet
     {
         var a = _api.Value;
         var ctx = AssemblyLoadContext.GetLoadContext(a.Renderer);
-        string V(string name) => ctx?.Assemblies.FirstOrDefault(x => x.GetName().Name == name)?.GetName().Version?.ToString() ?? "not loaded";
-        return $"Plotly.NET {V("Plotly.NET")} with FSharp.Core {V("FSharp.Core")}, plotly.js {a.PlotlyJsVersion}, in load context '{ctx?.Name}' from {ChartsDirectory}";
+        // Loading through the context resolves from the charts folder, as Plotly.NET's own references do.
+        string V(string name) => ctx?.LoadFromAssemblyName(new AssemblyName(name)).GetName().Version?.ToString() ?? "?";
+        var host = AssemblyLoadContext.Default.Assemblies.FirstOrDefault(x => x.GetName().Name == "FSharp.Core")?.GetName().Version;
+        return $"Plotly.NET {V("Plotly.NET")} with FSharp.Core {V("FSharp.Core")}, plotly.js {a.PlotlyJsVersion}, in load context '{ctx?.Name}' from {ChartsDirectory}"
+            + (host is null ? "" : $" (the host's own FSharp.Core {host} stays in the default context)");
     }
 
     private static Api Load()
