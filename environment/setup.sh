@@ -4,6 +4,13 @@
 set -euo pipefail
 need=()
 command -v readelf >/dev/null 2>&1 || need+=(binutils)     # used by the libstdc++ check of the TorchSharp natives
+command -v python3 >/dev/null 2>&1 || need+=(python3)      # environment/check-notebook-charts.py
+# Headless Chromium draws the reports and notebook charts offline in the tests (tests/Display/ReportBrowserTests.cs,
+# environment/check-notebook-charts.py). Debian's package; on Ubuntu "chromium" is a snap stub, so it is optional there.
+if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1 && [ -r /etc/debian_version ] \
+   && ! grep -qi ubuntu /etc/os-release 2>/dev/null; then
+  need+=(chromium)
+fi
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "[setup] installing: ${need[*]}"
@@ -13,7 +20,7 @@ if [ ${#need[@]} -gt 0 ]; then
   fi
 fi
 command -v dotnet >/dev/null 2>&1 || { echo "[setup] the .NET 10 SDK is required (https://dot.net); not found on PATH" >&2; exit 1; }
-echo "[setup] dotnet $(dotnet --version); readelf $(readelf --version | head -1 | awk '{print $NF}')"
+echo "[setup] dotnet $(dotnet --version); readelf $(readelf --version | head -1 | awk '{print $NF}'); $( (command -v chromium >/dev/null && chromium --version) || echo 'no chromium: the browser checks will be skipped')"
 # Debian's libtorch (python3-torch's libtorch-dev) can shadow ours in notebook kernels: say so if present.
 if ls /usr/lib/x86_64-linux-gnu/libtorch_cpu.so >/dev/null 2>&1; then
   echo "[setup] note: a system libtorch_cpu.so is present; environment/run-notebooks.sh points LD_LIBRARY_PATH at ours."

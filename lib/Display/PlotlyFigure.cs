@@ -1,104 +1,148 @@
-using System.Globalization;
-using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace SamDiffSR.Display;
 
 /// <summary>
-/// An interactive chart as a plotly.js figure model (<c>{data: [...], layout: {...}}</c>) rendered to
-/// self-contained HTML. This is how notebooks get interactive Plotly charts: Plotly.NET 6.0.0 needs
-/// FSharp.Core 10.1 and cannot load in the final .NET Interactive kernels (FSharp.Core 10.0), so the library
-/// writes the plotly.js JSON model itself and the notebook front end (VS Code) renders it with plotly.js.
-/// The CLI, an ordinary .NET process, can use Plotly.NET directly; both produce the same plotly.js model.
+/// A chart as plain data (traces and axis settings, BCL types only), drawn by Plotly.NET (<see cref="PlotlyNet"/>).
+/// This is the one chart API of the project: notebooks, the CLI and reports build a figure here and Plotly.NET
+/// renders it; the figure never writes plotly.js JSON itself. It exists because the library cannot reference
+/// Plotly.NET (FSharp.Core 10.1 clashes with the notebook kernel's 10.0), so the figure crosses into Plotly.NET's
+/// load context as a small JSON description (<see cref="ToSpecJson"/>).
 /// </summary>
 public sealed class PlotlyFigure
 {
-    /// <summary>plotly.js bundle used by <see cref="ToHtml"/> (loaded by the browser/webview, not by .NET).</summary>
-    public const string PlotlyJsUrl = "https://cdn.plot.ly/plotly-2.35.2.min.js";
+    private readonly JsonArray _traces = new();
 
-    private readonly JsonArray _data = new();
-    private readonly JsonObject _layout = new();
-
-    public PlotlyFigure(string? title = null, string? xTitle = null, string? yTitle = null, bool logY = false)
+    /// <summary>A figure with optional title, axis titles and log axes.</summary>
+    public PlotlyFigure(string? title = null, string? xTitle = null, string? yTitle = null, bool logY = false, bool logX = false)
     {
-        if (title != null) _layout["title"] = new JsonObject { ["text"] = title };
-        var x = new JsonObject(); if (xTitle != null) x["title"] = new JsonObject { ["text"] = xTitle };
-        var y = new JsonObject(); if (yTitle != null) y["title"] = new JsonObject { ["text"] = yTitle };
-        if (logY) y["type"] = "log";
-        _layout["xaxis"] = x; _layout["yaxis"] = y;
-        _layout["margin"] = new JsonObject { ["t"] = 48, ["r"] = 16, ["b"] = 48, ["l"] = 64 };
+        Title = title; XTitle = xTitle; YTitle = yTitle; LogY = logY; LogX = logX;
     }
+
+    /// <summary>Chart title.</summary>
+    public string? Title { get; }
+    /// <summary>x axis title.</summary>
+    public string? XTitle { get; }
+    /// <summary>y axis title.</summary>
+    public string? YTitle { get; }
+    /// <summary>Logarithmic y axis.</summary>
+    public bool LogY { get; }
+    /// <summary>Logarithmic x axis.</summary>
+    public bool LogX { get; }
+    /// <summary>True once a heat map was added (image rows grow downwards, so the y axis is reversed).</summary>
+    public bool ReverseY { get; private set; }
 
     /// <summary>Number of traces added so far.</summary>
-    public int TraceCount => _data.Count;
+    public int TraceCount => _traces.Count;
 
-    /// <summary>Adds a line (or markers) trace.</summary>
-    public PlotlyFigure Line(IEnumerable<double> x, IEnumerable<double> y, string name, bool markers = false)
+    /// <summary>Adds a line (or lines with markers) trace; <paramref name="errorY"/> adds symmetric error bars.</summary>
+    public PlotlyFigure Line(IEnumerable<double> x, IEnumerable<double> y, string name, bool markers = false, IEnumerable<double>? errorY = null)
     {
-        _data.Add(new JsonObject
+        var (xs, ys) = (x.ToArray(), y.ToArray());
+        SameLength(xs.Length, ys.Length, "x", "y", name);
+        var t = new JsonObject { ["kind"] = "line", ["name"] = name, ["x"] = Numbers(xs), ["y"] = Numbers(ys), ["markers"] = markers };
+        AddError(t, errorY, ys.Length, name);
+        _traces.Add(t);
+        return this;
+    }
+
+    /// <summary>Adds a scatter (markers only) trace, optionally with symmetric y error bars and point labels.</summary>
+    public PlotlyFigure Scatter(IEnumerable<double> x, IEnumerable<double> y, string name, IEnumerable<double>? errorY = null, IEnumerable<string>? labels = null)
+    {
+        var (xs, ys) = (x.ToArray(), y.ToArray());
+        SameLength(xs.Length, ys.Length, "x", "y", name);
+        var t = new JsonObject { ["kind"] = "scatter", ["name"] = name, ["x"] = Numbers(xs), ["y"] = Numbers(ys) };
+        AddError(t, errorY, ys.Length, name);
+        if (labels != null)
         {
-            ["type"] = "scatter",
-            ["mode"] = markers ? "lines+markers" : "lines",
-            ["name"] = name,
-            ["x"] = ToArray(x),
-            ["y"] = ToArray(y),
-        });
+            var ls = labels.ToArray();
+            SameLength(ls.Length, ys.Length, "labels", "y", name);
+            t["labels"] = Strings(ls);
+        }
+        _traces.Add(t);
         return this;
     }
 
-    /// <summary>Adds a bar trace with category labels.</summary>
-    public PlotlyFigure Bar(IEnumerable<string> categories, IEnumerable<double> values, string name)
+    /// <summary>Adds a bar trace with category labels, optionally with symmetric error bars.</summary>
+    public PlotlyFigure Bar(IEnumerable<string> categories, IEnumerable<double> values, string name, IEnumerable<double>? errorY = null)
     {
-        _data.Add(new JsonObject
-        {
-            ["type"] = "bar",
-            ["name"] = name,
-            ["x"] = new JsonArray(categories.Select(c => (JsonNode?)JsonValue.Create(c)).ToArray()),
-            ["y"] = ToArray(values),
-        });
+        var (cs, vs) = (categories.ToArray(), values.ToArray());
+        SameLength(cs.Length, vs.Length, "categories", "values", name);
+        var t = new JsonObject { ["kind"] = "bar", ["name"] = name, ["categories"] = Strings(cs), ["y"] = Numbers(vs) };
+        AddError(t, errorY, vs.Length, name);
+        _traces.Add(t);
         return this;
     }
-
-    /// <summary>Adds a heat map (row-major values, <paramref name="rows"/> × <paramref name="cols"/>).</summary>
-    public PlotlyFigure Heatmap(IReadOnlyList<double> values, int rows, int cols, string name, string colorscale = "Viridis")
-    {
-        if (values.Count != rows * cols) throw new ArgumentException($"heatmap needs {rows}×{cols} values, got {values.Count}");
-        var z = new JsonArray();
-        for (int r = 0; r < rows; r++) z.Add(ToArray(Enumerable.Range(0, cols).Select(c => values[r * cols + c])));
-        _data.Add(new JsonObject { ["type"] = "heatmap", ["name"] = name, ["z"] = z, ["colorscale"] = colorscale });
-        _layout["yaxis"]!["autorange"] = "reversed";
-        return this;
-    }
-
-    /// <summary>The plotly.js figure model as JSON (what <c>Plotly.newPlot(div, data, layout)</c> takes).</summary>
-    public string ToJson() => new JsonObject { ["data"] = _data.DeepClone(), ["layout"] = _layout.DeepClone() }
-        .ToJsonString(new JsonSerializerOptions { WriteIndented = false });
 
     /// <summary>
-    /// HTML fragment: a div plus a script that loads plotly.js once (from <see cref="PlotlyJsUrl"/>) and draws
-    /// the figure. Works in VS Code Polyglot Notebooks and in any browser; offline it shows the JSON model's
-    /// title and a note instead of the chart.
+    /// Adds a heat map with a colour bar (row-major values, <paramref name="rows"/> × <paramref name="cols"/>;
+    /// row 0 at the top, as in an image). Colour scales: Viridis, Greys, RdBu, Hot, Electric.
     /// </summary>
-    public string ToHtml(int height = 380)
+    public PlotlyFigure Heatmap(IReadOnlyList<double> values, int rows, int cols, string name, string colorscale = "Viridis", string? colorbarTitle = null)
     {
-        var id = "samdiffsr-plot-" + Guid.NewGuid().ToString("N")[..12];
-        var sb = new StringBuilder();
-        sb.Append(CultureInfo.InvariantCulture, $"<div id=\"{id}\" style=\"width:100%;height:{height}px\">");
-        sb.Append("<noscript>interactive chart (needs JavaScript)</noscript></div>\n<script type=\"text/javascript\">\n(function(){\n");
-        sb.Append("var fig = ").Append(ToJson()).Append(";\n");
-        sb.Append(CultureInfo.InvariantCulture, $"var draw = function(){{ window.Plotly.newPlot('{id}', fig.data, fig.layout, {{responsive:true}}); }};\n");
-        sb.Append("if (window.Plotly) { draw(); } else {\n");
-        sb.Append(CultureInfo.InvariantCulture, $"  var s = document.createElement('script'); s.src = '{PlotlyJsUrl}'; s.onload = draw;\n");
-        sb.Append(CultureInfo.InvariantCulture, $"  s.onerror = function(){{ document.getElementById('{id}').innerText = 'plotly.js could not be loaded (offline?)'; }};\n");
-        sb.Append("  document.head.appendChild(s); }\n})();\n</script>");
-        return sb.ToString();
+        if (rows <= 0 || cols <= 0 || values.Count != rows * cols)
+            throw new ArgumentException($"heatmap '{name}' needs {rows}×{cols} values, got {values.Count}");
+        var z = new JsonArray();
+        for (int r = 0; r < rows; r++) z.Add(Numbers(Enumerable.Range(0, cols).Select(c => values[r * cols + c])));
+        var t = new JsonObject { ["kind"] = "heatmap", ["name"] = name, ["z"] = z, ["colorscale"] = colorscale };
+        if (colorbarTitle != null) t["colorbarTitle"] = colorbarTitle;
+        _traces.Add(t);
+        ReverseY = true;
+        return this;
     }
 
-    /// <summary>A standalone HTML page (for reports written by the CLI).</summary>
-    public string ToHtmlPage(string title) =>
-        $"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>{System.Net.WebUtility.HtmlEncode(title)}</title></head><body>\n{ToHtml()}\n</body></html>\n";
+    /// <summary>
+    /// The figure description that <c>SamDiffSR.Charts.ChartRenderer.Render</c> turns into Plotly.NET calls:
+    /// <c>{title, xTitle, yTitle, logX, logY, reverseY, height, traces: [{kind: line|scatter|bar|heatmap, name,
+    /// x, y, markers, error, labels, categories, z, colorscale, colorbarTitle}]}</c>; NaN/∞ are written as null (a gap).
+    /// </summary>
+    public string ToSpecJson(int height = 380)
+    {
+        var o = new JsonObject();
+        if (Title != null) o["title"] = Title;
+        if (XTitle != null) o["xTitle"] = XTitle;
+        if (YTitle != null) o["yTitle"] = YTitle;
+        o["logX"] = LogX; o["logY"] = LogY; o["reverseY"] = ReverseY; o["height"] = height;
+        o["traces"] = _traces.DeepClone();
+        return o.ToJsonString();
+    }
 
-    private static JsonArray ToArray(IEnumerable<double> v) =>
+    /// <summary>Plotly.NET's div and script for this figure, without plotly.js (for a page that includes it once,
+    /// see <see cref="HtmlReport"/>).</summary>
+    public string ToHtmlFragment(int height = 380)
+    {
+        if (_traces.Count == 0) throw new InvalidOperationException($"figure '{Title}' has no traces");
+        return PlotlyNet.RenderFragment(ToSpecJson(height));
+    }
+
+    /// <summary>
+    /// HTML for a notebook output or any page. In a notebook whose setup cell put plotly.js on the page
+    /// (<see cref="PlotlyNet.EmbedOncePerPage"/>), just the chart, which waits for <c>window.Plotly</c>; elsewhere
+    /// self-contained: Plotly.NET's embedded plotly.js (guarded, so it runs once per page) and the chart.
+    /// </summary>
+    public string ToHtml(int height = 380) => PlotlyNet.PlotlyJsOnPage
+        ? PlotlyNet.DeferUntilPlotlyJs(ToHtmlFragment(height))
+        : PlotlyNet.PlotlyJsScriptTag() + ToHtmlFragment(height);
+
+    /// <summary>A standalone HTML page with plotly.js embedded once (no network needed).</summary>
+    public string ToHtmlPage(string title) => new HtmlReport(title).Figure(this).ToHtml();
+
+    private static void AddError(JsonObject t, IEnumerable<double>? errorY, int n, string name)
+    {
+        if (errorY == null) return;
+        var e = errorY.ToArray();
+        SameLength(e.Length, n, "errorY", "y", name);
+        t["error"] = Numbers(e);
+    }
+
+    private static void SameLength(int a, int b, string an, string bn, string name)
+    {
+        if (a != b) throw new ArgumentException($"trace '{name}': {an} has {a} values but {bn} has {b}");
+    }
+
+    private static JsonArray Numbers(IEnumerable<double> v) =>
         new(v.Select(d => (JsonNode?)(double.IsFinite(d) ? JsonValue.Create(d) : null)).ToArray());
+
+    private static JsonArray Strings(IEnumerable<string> v) => new(v.Select(s => (JsonNode?)JsonValue.Create(s)).ToArray());
+
 }

@@ -162,7 +162,8 @@ public static class Quickstart
 
     private static string Num(double v, string f) => double.IsFinite(v) && v != 0 ? v.ToString(f, CultureInfo.InvariantCulture) : "–";
 
-    private static void WriteReport(QuickstartReport r, string outDir, string rrdbRun, IReadOnlyList<(string Name, string Dir)> runs, string evalSet)
+    /// <summary>Writes report.json, report.md and report.html (tables, training-loss chart, per-image gallery) into <paramref name="outDir"/>.</summary>
+    public static void WriteReport(QuickstartReport r, string outDir, string rrdbRun, IReadOnlyList<(string Name, string Dir)> runs, string evalSet)
     {
         var o = r.Options;
         var json = new
@@ -183,8 +184,9 @@ public static class Quickstart
             new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
         var md = new StringBuilder();
         md.AppendLine("# SamDiffSR.NET quickstart report").AppendLine();
-        md.AppendLine(string.Create(CultureInfo.InvariantCulture,
-            $"Set5 x{o.Model!.Scale}, PSNR/SSIM on Y (MATLAB rgb2ycbcr, {o.Model.Scale} px shaved). Model {o.Model}; RRDB {o.RrdbSteps} steps, diffusion {o.DiffusionSteps} steps each, batch {o.BatchSize}, patch {o.Patch}, seed {o.Seed}; masks: {r.Masks} on T91 (SAM stand-in); sampler {o.Sampling!.Sampler}. Total {r.TotalSeconds:F0} s on {r.Machine}."));
+        var summary = string.Create(CultureInfo.InvariantCulture,
+            $"Set5 x{o.Model!.Scale}, PSNR/SSIM on Y (MATLAB rgb2ycbcr, {o.Model.Scale} px shaved). Model {o.Model}; RRDB {o.RrdbSteps} steps, diffusion {o.DiffusionSteps} steps each, batch {o.BatchSize}, patch {o.Patch}, seed {o.Seed}; masks: {r.Masks} on T91 (SAM stand-in); sampler {o.Sampling!.Sampler}. Total {r.TotalSeconds:F0} s on {r.Machine}.");
+        md.AppendLine(summary);
         md.AppendLine().Append(Table(r)).AppendLine();
         md.AppendLine(string.Create(CultureInfo.InvariantCulture,
             $"These are {o.DiffusionSteps:N0} diffusion steps of the {o.Model} model, not the paper's 400k steps of the paper-size networks: they show the pipeline working end to end, not the paper's numbers."));
@@ -196,18 +198,11 @@ public static class Quickstart
             var (_, rows) = CsvLog.Read(Path.Combine(dir, SrTrainer.LogFile));
             fig.Line(rows.Select(x => x[0]), rows.Select(x => x[1]), name);
         }
-        var first = ImageFolder.Open(evalSet).FileName(0);
-        var png = Path.ChangeExtension(first, ".png");
-        var gallery = new List<(byte[], string)>();
-        foreach (var (label, sub) in new[] { ("Bicubic", "bicubic"), ("SRDiff", "srdiff"), ("SAM-DiffSR", "samdiffsr") })
-        {
-            var p = Path.Combine(outDir, "sr", sub, png);
-            if (File.Exists(p)) gallery.Add((File.ReadAllBytes(p), label));
-        }
-        var html = new StringBuilder("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>SamDiffSR.NET quickstart</title></head><body style=\"font-family:sans-serif\">");
-        html.Append("<h1>SamDiffSR.NET quickstart</h1><pre>").Append(System.Net.WebUtility.HtmlEncode(Table(r))).Append("</pre>");
-        html.Append(fig.ToHtml()).Append("<h2>").Append(System.Net.WebUtility.HtmlEncode(first)).Append("</h2>").Append(HtmlImage.Gallery(gallery, 256));
-        html.Append("</body></html>");
-        AtomicFile.WriteAllText(Path.Combine(outDir, "report.html"), html.ToString());
+        var results = new[] { ("Bicubic", "bicubic"), ("SRDiff", "srdiff"), ("SAM-DiffSR", "samdiffsr") }
+            .Select(x => (x.Item1, Path.Combine(outDir, "sr", x.Item2))).ToList();
+        var html = new HtmlReport("SamDiffSR.NET quickstart").Paragraph(summary).Table(Table(r))
+            .Figure(fig).Heading($"Results on {Path.GetFileName(Path.TrimEndingDirectorySeparator(evalSet))} (×{o.Model.Scale})")
+            .Html(SrGallery.FromFolders(evalSet, o.Model.Scale, results));
+        AtomicFile.WriteAllText(Path.Combine(outDir, "report.html"), html.ToHtml());
     }
 }
