@@ -1,10 +1,11 @@
 using System.Text.RegularExpressions;
-using SamDiffSR.Config;
+using SamDiffSR.Models;
 using SamDiffSR.Data;
 using SamDiffSR.Diffusion;
 using SamDiffSR.Training;
 using Xunit;
 using Xunit.Abstractions;
+using SamDiffSR.Pipelines;
 
 namespace SamDiffSR.Tests.Display;
 
