@@ -6,7 +6,9 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
-export SAMDIFFSR_PROFILE="${SAMDIFFSR_PROFILE:-Tiny}"
+# Always the Tiny profile, even where the environment sets Paper (the GPU dev container does): CI and tests never
+# need DIV2K or hours of training. tests/Repository/EnvironmentScriptTests.cs checks this.
+export SAMDIFFSR_PROFILE=Tiny
 
 echo "[notebooks] publishing the library to artifacts/lib (what notebooks/setup.dib references)"
 dotnet publish SamDiffSR.Lib.csproj -c Release -r linux-x64 --self-contained false -o artifacts/lib -nologo -v q \
