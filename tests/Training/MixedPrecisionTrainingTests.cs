@@ -80,6 +80,25 @@ public class MixedPrecisionTrainingTests
         Assert.Contains("\"Precision\": \"Bf16\"", File.ReadAllText(Path.Combine(b16, SrTrainer.RunConfigFile)));
     }
 
+    private sealed class StepProgress(Action<ProgressInfo> onReport) : IProgress<ProgressInfo>
+    {
+        public void Report(ProgressInfo value) => onReport(value);
+    }
+
+    [Theory]
+    [InlineData(Precision.Bf16)]
+    [InlineData(Precision.Fp16)]
+    public void MixedPrecisionSteps_DoNotLeakTensors(Precision precision)
+    {
+        using var dir = new TempDir();
+        var cfg = TinyConfig(steps: 6, checkpointEvery: 2, ema: 0.99) with { Precision = precision };
+        var live = new List<long>();
+        SrTrainer.Run(cfg, TexturedDataset(), dir.Sub("run"),
+            progress: new StepProgress(_ => live.Add(DisposeScopeManager.Statistics.ThreadTotalLiveCount)));
+        Assert.Equal(6, live.Count);
+        Assert.True(live.Skip(1).All(c => c == live[1]), $"{precision}: live tensors per step {string.Join(",", live)}");
+    }
+
     [Fact]
     public void ConfigWithoutPrecision_ReadsAsFp32_AndALogWithoutDataWaitStillResumes()
     {
