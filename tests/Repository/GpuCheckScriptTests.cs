@@ -74,6 +74,7 @@ public class GpuCheckScriptTests(ITestOutputHelper log)
                 foreach (var field in new[] { "pytorch_s", "ratio_ours_to_pytorch", "wall_s" }) Assert.True(e.TryGetProperty(field, out _), $"{key} {p} {field}");
             }
             Assert.True(per.GetProperty("bf16").TryGetProperty("speedup_vs_fp32_ours", out _));
+            Assert.False(r.GetProperty(key).GetProperty("pytorch_transcription_checked").GetBoolean() && r.GetProperty("pytorch_check").GetProperty("status").GetString() != "ok");
             var mem = r.GetProperty("peak_memory").GetProperty("per_stage").GetProperty(key);
             foreach (var p in precisions) Assert.True(mem.GetProperty(p).TryGetProperty("ours", out _) && mem.GetProperty(p).TryGetProperty("pytorch", out _));
         }
