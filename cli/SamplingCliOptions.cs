@@ -1,15 +1,16 @@
 using SamDiffSR.Diffusion;
+using SamDiffSR.Runtime;
 
 namespace SamDiffSR.Cli;
 
-/// <summary>Shared sampler options (--sampler, --steps, --eta, --tile, --overlap).</summary>
+/// <summary>Shared sampler options (--sampler, --steps, --eta, --tile, --overlap, --precision).</summary>
 public static class SamplingCliOptions
 {
     public const string Help = """
           --sampler   ddpm (official: all T steps, default), ddim (--steps k, --eta, default 0 = deterministic;
                       unmodulated models) or jump (exact for SAM-DiffSR models; --steps 0 = fewest feasible jumps)
           --tile      tiled inference: LR tile size in pixels (0 = whole image), --overlap LR pixels (default 8)
-        """ + "\n";
+        """ + "\n" + PrecisionCliOptions.Help;
 
     /// <summary>Reads the sampler options; <paramref name="stepsOption"/> names the step-count option (quickstart: steps-eval).</summary>
     public static SamplingOptions Parse(CliArgs args, string stepsOption = "steps")
@@ -18,7 +19,23 @@ public static class SamplingCliOptions
         int steps = args.Int(stepsOption, kind switch { SamplerKind.Ddim => 50, SamplerKind.Jump => 0, _ => 100 });
         double eta = args.Double("eta", 0);
         int tile = args.Int("tile", 0), overlap = args.Int("overlap", 8);
-        try { return new SamplingOptions(kind, steps, eta, DdimSpacing.Uniform, tile, overlap).Validate(int.MaxValue); }
+        var precision = PrecisionCliOptions.Parse(args);
+        try { return new SamplingOptions(kind, steps, eta, DdimSpacing.Uniform, tile, overlap, precision).Validate(int.MaxValue); }
         catch (ArgumentException ex) { throw new CliUsageException(ex.Message); }
     }
+}
+
+/// <summary>--precision fp32|bf16|fp16 and --cudnn-benchmark (train, sample, eval, quickstart's evaluation).</summary>
+public static class PrecisionCliOptions
+{
+    public const string Help = """
+          --precision fp32 (default) | bf16 | fp16: libtorch autocast for convolutions and matrix products, float32
+                      weights (fp16 training adds a dynamic loss scaler); meant for a GPU (docs/gpu.md)
+          --cudnn-benchmark  let cuDNN time and pick convolution algorithms per input shape (GPU; off by default)
+        """ + "\n";
+
+    public static Precision Parse(CliArgs args) => args.Enum("precision", Precision.Fp32);
+
+    /// <summary>Reads --cudnn-benchmark (apply it with <see cref="CudnnSettings.Benchmark"/> after <see cref="TorchRuntime.Initialize"/>).</summary>
+    public static bool CudnnBenchmark(CliArgs args) => args.Flag("cudnn-benchmark");
 }

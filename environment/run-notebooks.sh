@@ -10,7 +10,9 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
-export SAMDIFFSR_PROFILE="${SAMDIFFSR_PROFILE:-Tiny}"
+# Always the Tiny profile, even where the environment sets Paper (the GPU dev container does): CI and tests never
+# need DIV2K or hours of training. tests/Repository/EnvironmentScriptTests.cs checks this.
+export SAMDIFFSR_PROFILE=Tiny
 
 if [ "${SAMDIFFSR_KEEP_LIB:-0}" != "1" ]; then
   echo "[notebooks] removing artifacts/lib: the first notebook's setup cell must publish the library (fresh-clone path)"

@@ -4,7 +4,10 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
-results=out/test-results
+# Tests and notebooks always run the Tiny profile, whatever the environment says (the GPU dev container sets
+# SAMDIFFSR_PROFILE=Paper for its users; the Paper profile needs DIV2K and a GPU). tests/Repository/EnvironmentScriptTests.cs
+export SAMDIFFSR_PROFILE=Tiny
+results=${SAMDIFFSR_TEST_RESULTS:-out/test-results}
 mkdir -p "$results"
 rc=0
 

@@ -32,6 +32,8 @@ public enum GradMode
 /// ConvTranspose2d of the RRDB features) and the time embeddings once per image instead of once per step, with a
 /// bench-local functional U-Net forward (<see cref="FastUnet"/>); also uses libtorch's fused <c>mish</c>.</param>
 /// <param name="FusedMish">Use libtorch's single-kernel <c>mish</c> instead of x·tanh(softplus(x)) (via <see cref="FastUnet"/>).</param>
+/// <param name="Precision">fp32 (default), or libtorch autocast to bf16/fp16 around the forward passes (training: the
+/// loss in float32, fp16 with <see cref="Training.LossScaler"/>), as <c>--precision</c> in train/sample.</param>
 public sealed record BenchVariant(
     string Name,
     int Threads = 0,
@@ -40,7 +42,8 @@ public sealed record BenchVariant(
     bool TrunkOnlyRrdb = false,
     bool OfficialByProducts = false,
     bool CachedConditioning = false,
-    bool FusedMish = false)
+    bool FusedMish = false,
+    SamDiffSR.Runtime.Precision Precision = SamDiffSR.Runtime.Precision.Fp32)
 {
     /// <summary>
     /// TorchSharp eager defaults doing the official harness's work: default threads, no_grad sampling, NCHW, the full
@@ -61,6 +64,7 @@ public sealed record BenchVariant(
         if (OfficialByProducts) parts.Add("official by-products");
         if (CachedConditioning) parts.Add("cached cond_proj + time emb");
         if (FusedMish) parts.Add("fused mish");
+        if (Precision != SamDiffSR.Runtime.Precision.Fp32) parts.Add($"autocast {SamDiffSR.Runtime.OptionNames.Of(Precision)}");
         return string.Join(", ", parts);
     }
 
@@ -87,6 +91,8 @@ public sealed record BenchVariant(
             "nobyproducts" => b with { Name = "nobyproducts", OfficialByProducts = false },
             "fusedmish" => b with { Name = "fusedmish", FusedMish = true },
             "cachedcond" => b with { Name = "cachedcond", CachedConditioning = true, FusedMish = true },
+            "bf16" => b with { Name = "bf16", Precision = SamDiffSR.Runtime.Precision.Bf16 },
+            "fp16" => b with { Name = "fp16", Precision = SamDiffSR.Runtime.Precision.Fp16 },
             _ => throw new ArgumentException(
                 $"unknown benchmark variant '{name}'; valid: {string.Join(", ", Names)}."),
         };
@@ -94,5 +100,5 @@ public sealed record BenchVariant(
 
     /// <summary>The names <see cref="Parse"/> accepts.</summary>
     public static IReadOnlyList<string> Names { get; } =
-        ["baseline", "tuned", "threads1", "threads2", "inference", "channelslast", "trunk", "nobyproducts", "fusedmish", "cachedcond"];
+        ["baseline", "tuned", "threads1", "threads2", "inference", "channelslast", "trunk", "nobyproducts", "fusedmish", "cachedcond", "bf16", "fp16"];
 }

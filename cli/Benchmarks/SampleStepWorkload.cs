@@ -1,5 +1,6 @@
 using SamDiffSR.Diffusion;
 using SamDiffSR.Models;
+using SamDiffSR.Runtime;
 using SamDiffSR.Schedules;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -21,6 +22,7 @@ public sealed class SampleStepWorkload : IBenchWorkload
     private readonly FastUnet? _fast;
     private readonly Tensor _lr;
     private readonly int[] _steps;
+    private readonly Device _device = TorchRuntime.Device;   // CPU unless the bench was started with --device cuda
 
     /// <summary>Builds the networks (seeded init, eval mode) and a random LR input.</summary>
     /// <param name="config">Network sizes.</param>
@@ -41,17 +43,18 @@ public sealed class SampleStepWorkload : IBenchWorkload
 
         torch.manual_seed(seed);
         _nets = new SrDiffNetworks(config);
+        _nets.to(_device);
         _nets.eval();
         foreach (var p in _nets.parameters()) p.requires_grad = false;
         var schedule = DiffusionSchedule.Cosine(timesteps);
-        _ddpm = new DdpmSampler(schedule);
+        _ddpm = new DdpmSampler(schedule, true, ScalarType.Float32, _device);
         if (sampler == SamplerKind.Ddim)
         {
             _ddim = new DdimSampler(schedule, steps);
             _steps = [.. _ddim.Timesteps];
         }
         else _steps = [.. Enumerable.Range(0, steps).Select(i => timesteps - 1 - i)];
-        _lr = (rand(1, 3, hrSize / config.Scale, hrSize / config.Scale) * 2 - 1).DetachFromDisposeScope();
+        _lr = (rand(1, 3, hrSize / config.Scale, hrSize / config.Scale) * 2 - 1).to(_device).DetachFromDisposeScope();
         if (variant.ChannelsLast)
         {
             ChannelsLast.ConvertModule(_nets);
@@ -97,7 +100,7 @@ public sealed class SampleStepWorkload : IBenchWorkload
         }
         long side = HrSize;
         var shape = new long[] { 1, 3, side, side };
-        var x = randn(shape);                                                                 // x_T ~ N(0, I)
+        var x = randn(shape, device: _device);                                                // x_T ~ N(0, I)
         if (Variant.ChannelsLast) x = ChannelsLast.Convert(x);
         for (int j = 0; j < _steps.Length; j++)
         {
@@ -105,8 +108,8 @@ public sealed class SampleStepWorkload : IBenchWorkload
             using (segments.Segment("step"))
             {
                 using var step = NewDisposeScope();
-                var tt = full(new long[] { 1 }, (long)t, dtype: ScalarType.Int64);
-                var input = Config.ExtraInputChannels > 0 ? cat([x, zeros(1, Config.ExtraInputChannels, side, side)], 1) : x;
+                var tt = full(new long[] { 1 }, (long)t, dtype: ScalarType.Int64, device: _device);
+                var input = Config.ExtraInputChannels > 0 ? cat([x, zeros(new long[] { 1, Config.ExtraInputChannels, side, side }, device: _device)], 1) : x;
                 var eps = Denoise(input, tt, cond, projected);                                 // ε̂ = ε_θ(x_t, t, c)
                 Tensor next;
                 if (_ddim is null)
@@ -119,12 +122,23 @@ public sealed class SampleStepWorkload : IBenchWorkload
                 var prev = x;
                 x = next.MoveToOuterDisposeScope();
                 prev.Dispose();
+                if (_device.type == DeviceType.CUDA) torch.cuda.synchronize();                 // the step's time is the GPU's
             }
         }
         LastSampleSum = x.sum().item<float>();
     }
 
     private Tensor Denoise(Tensor x, Tensor t, Tensor cond, Tensor? projected)
+    {
+        if (Variant.Precision == Precision.Fp32) return DenoiseFp32(x, t, cond, projected);
+        using (Autocast.Enter(_device, Variant.Precision))
+        {
+            using var low = DenoiseFp32(x, t, cond, projected);
+            return low.to(ScalarType.Float32);
+        }
+    }
+
+    private Tensor DenoiseFp32(Tensor x, Tensor t, Tensor cond, Tensor? projected)
     {
         if (_fast is null) return _nets.Denoiser.call(x, t, cond);
         return projected is null ? _fast.Forward(x, t, cond) : _fast.Forward(x, _fast.TimeEmbedding(t), projected, projected: true);

@@ -1,6 +1,8 @@
 using SamDiffSR.Diffusion;
 using SamDiffSR.Models;
+using SamDiffSR.Runtime;
 using SamDiffSR.Schedules;
+using SamDiffSR.Training;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -33,6 +35,8 @@ public sealed class TrainStepWorkload : IBenchWorkload
     private readonly FastUnet? _fast;
     private readonly Tensor _hr, _lr, _lrUp, _mask;
     private readonly int _timesteps;
+    private readonly Device _device = TorchRuntime.Device;   // CPU unless the bench was started with --device cuda
+    private readonly LossScaler? _scaler;
 
     /// <summary>Builds the networks (seeded init), the Adam optimiser and random inputs.</summary>
     /// <param name="config">Network sizes (e.g. <see cref="ModelConfig.SamDiffSRPaperX4"/>).</param>
@@ -52,6 +56,7 @@ public sealed class TrainStepWorkload : IBenchWorkload
 
         torch.manual_seed(seed);
         _nets = new SrDiffNetworks(config);
+        _nets.to(_device);
         _nets.Denoiser.train();
         if (_nets.Rrdb is { } rrdb)
         {
@@ -60,14 +65,15 @@ public sealed class TrainStepWorkload : IBenchWorkload
         }
         // The official step: SAM-DiffSR as released (or SAM+SRDiff for a mask-input config); the maths is the library's.
         var options = (config.ExtraInputChannels > 0 ? DiffusionOptions.SamConcat : DiffusionOptions.SamDiffSROfficial) with { Timesteps = timesteps };
-        _model = new SrDiffusionModel(_nets, options, ownsNetworks: false);
-        _byProductSampler = new DdpmSampler(_model.Schedule);
+        _model = new SrDiffusionModel(_nets, options, _device, ownsNetworks: false);
+        _byProductSampler = new DdpmSampler(_model.Schedule, true, ScalarType.Float32, _device);
+        _scaler = variant.Precision == Precision.Fp16 ? new LossScaler() : null;
 
         long lrSide = hrPatch / config.Scale;
-        _hr = (rand(batch, 3, hrPatch, hrPatch) * 2 - 1).DetachFromDisposeScope();
-        _lr = (rand(batch, 3, lrSide, lrSide) * 2 - 1).DetachFromDisposeScope();
-        _lrUp = (rand(batch, 3, hrPatch, hrPatch) * 2 - 1).DetachFromDisposeScope();
-        _mask = rand(batch, 1, hrPatch, hrPatch).DetachFromDisposeScope();   // stands in for an SPE map E_SAM
+        _hr = (rand(batch, 3, hrPatch, hrPatch) * 2 - 1).to(_device).DetachFromDisposeScope();   // drawn on the CPU: same values on any device
+        _lr = (rand(batch, 3, lrSide, lrSide) * 2 - 1).to(_device).DetachFromDisposeScope();
+        _lrUp = (rand(batch, 3, hrPatch, hrPatch) * 2 - 1).to(_device).DetachFromDisposeScope();
+        _mask = rand(batch, 1, hrPatch, hrPatch).to(_device).DetachFromDisposeScope();   // stands in for an SPE map E_SAM
         if (variant.ChannelsLast)
         {
             ChannelsLast.ConvertModule(_nets);
@@ -106,7 +112,8 @@ public sealed class TrainStepWorkload : IBenchWorkload
     {
         using var scope = NewDisposeScope();
         int b = Batch;
-        var t = randint(0, _timesteps, [b], dtype: ScalarType.Int64);                       // t ~ U{0..T−1}
+        var t = randint(0, _timesteps, [b], dtype: ScalarType.Int64, device: _device);      // t ~ U{0..T−1}
+        using var amp = Autocast.Enter(_device, Variant.Precision);                          // fp32: no-op
         Tensor cond;
         using (no_grad())                                                                    // frozen RRDB
             cond = Variant.TrunkOnlyRrdb ? _nets.Conditioning(_lr) : FullRrdbConditioning(_nets, _lr);
@@ -121,9 +128,20 @@ public sealed class TrainStepWorkload : IBenchWorkload
             var xtPred = _byProductSampler.PSample(step.Xt, t, step.Prediction.detach(), randn_like(step.Xt)); // official logged p_sample
             foreach (var r in new[] { step.Xt, xtGt, xtPred }) _ = r.clamp(-1, 1) / 2 + _lrUp;  // res2img ×3
         }
-        var loss = step.Loss;
-        loss.backward();
-        _adam.step();
+        var loss = step.Loss;                                                                // float32 under autocast too
+        amp.Dispose();                                                                       // backward outside autocast, as PyTorch's recipe
+        if (_scaler is null)
+        {
+            loss.backward();
+            _adam.step();
+        }
+        else
+        {
+            _scaler.ScaleLoss(loss).backward();
+            bool ok = _scaler.UnscaleAndCheck(_nets.Denoiser.parameters());
+            if (ok) _adam.step();
+            _scaler.Update(ok);
+        }
         LastLoss = loss.item<float>();
     }
 

@@ -31,6 +31,9 @@ public abstract class BenchCommandBase : ICliCommand
         "  --seed S         weights and inputs seed (default 0)\n" +
         "  --omp-wait P     set OMP_WAIT_POLICY=passive|active before libtorch loads (a process-wide setting: compare\n" +
         "                   it across separate runs; passive stops idle OpenMP threads from spinning on a busy machine)\n" +
+        "  --device D       cpu (default) or cuda (times wait for the GPU: torch.cuda.synchronize per step)\n" +
+        "  --cudnn-benchmark  cuDNN benchmark mode (GPU; off by default)\n" +
+        $"                   variants bf16, fp16: the baseline under libtorch autocast (fp16 with the loss scaler)\n" +
         "  --json           print the report as one JSON object instead of the table\n" +
         "  --out FILE.json  append the report to a JSON array in FILE.json (created if missing)";
 
@@ -47,6 +50,8 @@ public abstract class BenchCommandBase : ICliCommand
         bool json = args.Flag("json");
         var outPath = args.Get("out");
         var ompWait = args.Get("omp-wait");
+        var device = args.GetOr("device", "cpu");
+        bool cudnnBenchmark = PrecisionCliOptions.CudnnBenchmark(args);
         var specific = ReadSpecific(args);
         args.EnsureAllUsed();
 
@@ -63,7 +68,11 @@ public abstract class BenchCommandBase : ICliCommand
             try { OpenMpSettings.SetWaitPolicy(ompWait); }
             catch (ArgumentException ex) { throw new CliUsageException(ex.Message); }
         }
-        TorchRuntime.Initialize(threads: threads, preferCuda: false);
+        if (device is not ("cpu" or "cuda")) throw new CliUsageException($"--device must be cpu or cuda, got '{device}'");
+        TorchRuntime.Initialize(threads: threads, preferCuda: device == "cuda");
+        if (device == "cuda" && TorchRuntime.Device.type != TorchSharp.DeviceType.CUDA)
+            throw new CliUsageException("--device cuda: no CUDA device (build with -p:TorchBackend=cuda on a machine with an NVIDIA GPU; 'samdiffsr info' shows the device)");
+        if (cudnnBenchmark) CudnnSettings.Benchmark = true;
         var progress = new ConsoleProgress(ctx);
         BenchReport report;
         try

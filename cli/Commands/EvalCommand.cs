@@ -39,9 +39,11 @@ public sealed class EvalCommand : ICliCommand
         var conv = args.Enum("y-convention", MetricConvention.YDouble);
         var sampling = SamplingCliOptions.Parse(args);
         var metrics = MetricsCliOptions.Parse(args);
+        bool cudnnBenchmark = PrecisionCliOptions.CudnnBenchmark(args);
         args.EnsureAllUsed();
         if (!Directory.Exists(hr)) throw new DirectoryNotFoundException($"HR folder not found: {hr}");
         TorchRuntime.Initialize(threads);
+        if (cudnnBenchmark) CudnnSettings.Benchmark = true;
         using var model = SrDiffusionModel.Load(ckpt, line => ctx.Err.WriteLine("[eval] " + line));
         if (model.Scale != scale) throw new ArgumentException($"--scale {scale} differs from the model's scale x{model.Scale} ({ckpt})");
         var seg = new FelzenszwalbSegmenter();

@@ -29,12 +29,14 @@ public sealed class SampleCommand : ICliCommand
         long seed = args.Int("seed", 0);
         int threads = args.Int("threads", 0);
         var sampling = SamplingCliOptions.Parse(args);
+        bool cudnnBenchmark = PrecisionCliOptions.CudnnBenchmark(args);
         args.EnsureAllUsed();
         var files = File.Exists(input) ? [Path.GetFullPath(input)]
             : Directory.Exists(input) ? Directory.EnumerateFiles(input).Where(ImageIO.IsImagePath).Order(StringComparer.Ordinal).ToList()
             : throw new FileNotFoundException($"input not found: {input} (give an LR image file or a folder of images)");
         if (files.Count == 0) throw new InvalidDataException($"{input}: no PNG/JPEG/BMP images found");
         TorchRuntime.Initialize(threads);
+        if (cudnnBenchmark) CudnnSettings.Benchmark = true;
         using var model = SrDiffusionModel.Load(ckpt, line => ctx.Err.WriteLine("[sample] " + line));
         var seg = new FelzenszwalbSegmenter();
         var progress = new ConsoleProgress(ctx);

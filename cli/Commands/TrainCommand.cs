@@ -24,12 +24,13 @@ public sealed class TrainCommand : ICliCommand
                         [--grad-clip X] [--ema D] [--seed S] [--checkpoint-every N] [--keep 3]
                         [--rrdb <stage-1 run|model folder|.pt>] [--resume] [--threads T]
                         [--flips] [--rotations] [--lr-up official|exact] [--mask-alignment aligned|official]
-                        [--reduce zero|none|zscore] [--no-verify]
+                        [--reduce zero|none|zscore] [--no-verify] [--precision fp32|bf16|fp16] [--cudnn-benchmark]
           Defaults follow the paper (SAM-DiffSR, Paper modulation, L1 as the released code, cosine LR decay,
           160-px patches, batch 16, 400k steps, reduce = zero single-region patches); --modulation official and
           --lr-schedule step reproduce the released code. Writes config.json, log.csv and checkpoints/step_N/
           (each a model folder for 'sample' and 'eval'). --resume continues from the newest checkpoint.
-        """;
+          log.csv: step, loss, lr, seconds (cumulative), data_seconds (the step's wait for its batch).
+        """ + "\n" + PrecisionCliOptions.Help;
 
     public int Run(CliArgs args, CliContext ctx)
     {
@@ -53,6 +54,8 @@ public sealed class TrainCommand : ICliCommand
         var lrUp = args.Enum("lr-up", LrUpRecipe.Official);
         var align = args.Enum("mask-alignment", MaskAlignment.Aligned);
         var reduce = args.Enum("reduce", SpeReduce.AllSameToZero);
+        var precision = PrecisionCliOptions.Parse(args);
+        bool cudnnBenchmark = PrecisionCliOptions.CudnnBenchmark(args);
         args.EnsureAllUsed();
 
         ModelConfig model;
@@ -61,11 +64,12 @@ public sealed class TrainCommand : ICliCommand
         if (method == SrMethod.SamConcat && model.ExtraInputChannels == 0) model = model with { ExtraInputChannels = 1 };
         var diffusion = DiffusionOptions.For(method, modulation) with { Loss = loss, LrUp = lrUp };
         var config = new TrainConfig(stage, model, diffusion, new PatchOptions(patch, flips, rot, align, reduce), steps, batch,
-            new LearningRateSchedule(sched, lr, lrStep, lrGamma, steps), clip, ema, seed, every, keep).Validate();
+            new LearningRateSchedule(sched, lr, lrStep, lrGamma, steps), clip, ema, seed, every, keep, Precision: precision).Validate();
         if (config.NeedsMasks && masks is null)
             throw new CliUsageException($"--method {OptionNames.Of(method)} needs --masks <dir of SPE .npy> (make them with 'samdiffsr masks generate')");
 
         TorchRuntime.Initialize(threads);
+        if (cudnnBenchmark) CudnnSettings.Benchmark = true;
         ctx.Err.WriteLine($"[train] {TorchRuntime.Describe()}");
         var store = masks is null || !config.NeedsMasks ? null
             : new MaskStore(masks, new MaskStoreOptions(ShapeMismatch: ShapeMismatchPolicy.TrimToImage), line => ctx.Err.WriteLine(line));

@@ -11,7 +11,9 @@ Usage:
   python3 bench.py --check
   python3 bench.py train --batch 4 --patch 64 [--threads 2] [--warmup 2 --runs 5]
   python3 bench.py sample --size 128 --steps 10 [--threads 2] [--warmup 1 --runs 3]
-Prints one JSON object (medians in seconds; for sample: per reverse step).
+  Common: --device cpu|cuda, --precision fp32|bf16|fp16 (torch.autocast; fp16 training with torch.amp.GradScaler),
+          --preset paper|tiny (tiny: the dry run of environment/gpu-check.sh)
+Prints one JSON object (medians in seconds; for sample: per reverse step; on CUDA also peak allocator memory).
 """
 import argparse
 import json
@@ -251,70 +253,103 @@ def check():
     return 0 if ok else 1
 
 
+DEV = torch.device("cpu")
+PREC = "fp32"
+TINY = dict(hidden=16, dim_mults=(1, 2), nf=8, nb=2)
+
+
+def sync():
+    if DEV.type == "cuda":
+        torch.cuda.synchronize()
+
+
+def amp():
+    """torch.autocast for --precision bf16/fp16 (a disabled context for fp32)."""
+    dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(PREC, torch.float32)
+    return torch.autocast(device_type=DEV.type, dtype=dtype, enabled=PREC != "fp32")
+
+
 def median_runs(fn, warmup, runs):
     for _ in range(warmup):
         fn()
+    sync()
     times = []
     for _ in range(runs):
         t0 = time.perf_counter()
         fn()
+        sync()
         times.append(time.perf_counter() - t0)
     return times
 
 
-def bench_train(batch, patch, warmup, runs):
+def bench_train(batch, patch, warmup, runs, sizes):
     torch.manual_seed(0)
-    nets = Nets(**PAPER)
+    nets = Nets(**sizes).to(DEV)
     sch = Schedule()
+    for k, v in vars(sch).items():
+        if torch.is_tensor(v):
+            setattr(sch, k, v.to(DEV))
+    scaler = torch.amp.GradScaler(DEV.type) if PREC == "fp16" else None
     nets.rrdb.eval()
     for p in nets.rrdb.parameters():
         p.requires_grad_(False)
     nets.denoise_fn.train()
     opt = torch.optim.Adam(nets.parameters(), lr=2e-4)
     lr_side = patch // 4
-    hr = torch.rand(batch, 3, patch, patch) * 2 - 1
-    lr = torch.rand(batch, 3, lr_side, lr_side) * 2 - 1
-    lr_up = torch.rand(batch, 3, patch, patch) * 2 - 1
-    mask = torch.rand(batch, 1, patch, patch)
+    hr = (torch.rand(batch, 3, patch, patch) * 2 - 1).to(DEV)
+    lr = (torch.rand(batch, 3, lr_side, lr_side) * 2 - 1).to(DEV)
+    lr_up = (torch.rand(batch, 3, patch, patch) * 2 - 1).to(DEV)
+    mask = torch.rand(batch, 1, patch, patch).to(DEV)
     coef = sch.s1m * sch.betas                      # official code's E coefficient sqrt(1 - abar_t) * beta_t
 
     def step():
-        t = torch.randint(0, sch.T, (batch,))
-        with torch.no_grad():
-            _, cond = nets.cond(lr)
-        x0 = ((hr - lr_up) * 2).clamp(-1, 1)
-        noise = torch.randn_like(x0) + Schedule.ex(coef, t) * mask
-        xt = sch.q_sample(x0, t, noise)
-        xt_gt = sch.q_sample(x0, t - 1, noise)         # logged by-products, as the official p_losses
-        opt.zero_grad()
-        eps_hat = nets.denoise_fn(xt, t, cond)
-        with torch.no_grad():
-            xt_pred = sch.p_sample(xt, t, eps_hat.detach(), torch.randn_like(xt))
-            for r in (xt, xt_gt, xt_pred):
-                _ = r.clamp(-1, 1) / 2 + lr_up
-        loss = (noise - eps_hat).abs().mean()
-        loss.backward()
-        opt.step()
+        t = torch.randint(0, sch.T, (batch,), device=DEV)
+        with amp():
+            with torch.no_grad():
+                _, cond = nets.cond(lr)
+            x0 = ((hr - lr_up) * 2).clamp(-1, 1)
+            noise = torch.randn_like(x0) + Schedule.ex(coef, t) * mask
+            xt = sch.q_sample(x0, t, noise)
+            xt_gt = sch.q_sample(x0, t - 1, noise)         # logged by-products, as the official p_losses
+            opt.zero_grad()
+            eps_hat = nets.denoise_fn(xt, t, cond).float()
+            with torch.no_grad():
+                xt_pred = sch.p_sample(xt, t, eps_hat.detach(), torch.randn_like(xt))
+                for r in (xt, xt_gt, xt_pred):
+                    _ = r.clamp(-1, 1) / 2 + lr_up
+            loss = (noise - eps_hat).abs().mean()
+        if scaler is None:
+            loss.backward()
+            opt.step()
+        else:
+            scaler.scale(loss).backward()
+            scaler.step(opt)
+            scaler.update()
 
     return median_runs(step, warmup, runs), 1
 
 
-def bench_sample(size, steps, warmup, runs):
+def bench_sample(size, steps, warmup, runs, sizes):
     torch.manual_seed(0)
-    nets = Nets(**PAPER).eval()
+    nets = Nets(**sizes).to(DEV).eval()
     sch = Schedule()
-    lr = torch.rand(1, 3, size // 4, size // 4) * 2 - 1
+    for k, v in vars(sch).items():
+        if torch.is_tensor(v):
+            setattr(sch, k, v.to(DEV))
+    lr = (torch.rand(1, 3, size // 4, size // 4) * 2 - 1).to(DEV)
     step_times = []
 
     def run():
         with torch.no_grad():
             _, cond = nets.cond(lr)
-            x = torch.randn(1, 3, size, size)
+            x = torch.randn(1, 3, size, size, device=DEV)
             for i in range(steps):
                 t0 = time.perf_counter()
-                t = torch.full((1,), sch.T - 1 - i, dtype=torch.long)
-                eps_hat = nets.denoise_fn(x, t, cond)
+                t = torch.full((1,), sch.T - 1 - i, dtype=torch.long, device=DEV)
+                with amp():
+                    eps_hat = nets.denoise_fn(x, t, cond).float()
                 x = sch.p_sample(x, t, eps_hat, torch.randn_like(x))
+                sync()
                 step_times.append(time.perf_counter() - t0)
 
     median_runs(run, warmup, 0)
@@ -334,24 +369,36 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--warmup", type=int)
     ap.add_argument("--runs", type=int)
+    ap.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
+    ap.add_argument("--precision", choices=["fp32", "bf16", "fp16"], default="fp32")
+    ap.add_argument("--preset", choices=["paper", "tiny"], default="paper")
     a = ap.parse_args()
+    global DEV, PREC
+    DEV, PREC = torch.device(a.device), a.precision
     torch.set_num_threads(a.threads)
     if a.check:
         return check()
+    sizes = PAPER if a.preset == "paper" else TINY
+    if DEV.type == "cuda":
+        torch.cuda.reset_peak_memory_stats()
     if a.what is None:
         ap.error("train, sample or --check")
     c0 = time.process_time()
     if a.what == "train":
-        times, _ = bench_train(a.batch, a.patch, a.warmup if a.warmup is not None else 2, a.runs or 5)
+        times, _ = bench_train(a.batch, a.patch, a.warmup if a.warmup is not None else 2, a.runs or 5, sizes)
         setting = {"batch": a.batch, "hr_size": a.patch}
     else:
-        times, _ = bench_sample(a.size, a.steps, a.warmup if a.warmup is not None else 1, a.runs or 3)
+        times, _ = bench_sample(a.size, a.steps, a.warmup if a.warmup is not None else 1, a.runs or 3, sizes)
         setting = {"batch": 1, "hr_size": a.size, "steps_per_run": a.steps}
     print(json.dumps({
         "benchmark": a.what, **setting, "threads": torch.get_num_threads(),
         "torch": torch.__version__, "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY"),
         "median_s": statistics.median(times), "min_s": min(times), "max_s": max(times), "count": len(times),
         "process_cpu_s": time.process_time() - c0,
+        "device": a.device, "precision": a.precision, "preset": a.preset,
+        "cuda_device": torch.cuda.get_device_name(0) if DEV.type == "cuda" else None,
+        "peak_allocated_mib": torch.cuda.max_memory_allocated() / 2**20 if DEV.type == "cuda" else None,
+        "peak_reserved_mib": torch.cuda.max_memory_reserved() / 2**20 if DEV.type == "cuda" else None,
     }))
     return 0
 

@@ -1,3 +1,5 @@
+using SamDiffSR.Runtime;
+
 namespace SamDiffSR.Diffusion;
 
 /// <summary>How to run the reverse process at inference.</summary>
@@ -10,13 +12,16 @@ namespace SamDiffSR.Diffusion;
 /// LR pixels and are blended in HR space with linear ramps, so memory stays bounded for large images.
 /// </param>
 /// <param name="OverlapLr">Overlap between neighbouring tiles, LR pixels.</param>
+/// <param name="Precision">Precision of the denoiser's forward passes: float32 (default, unchanged), or libtorch autocast
+/// to bf16/fp16; the sampler's arithmetic (schedule terms, x_t updates) stays float32.</param>
 public sealed record SamplingOptions(
     SamplerKind Sampler = SamplerKind.Ddpm,
     int Steps = 100,
     double Eta = 0.0,
     DdimSpacing Spacing = DdimSpacing.Uniform,
     int TileLr = 0,
-    int OverlapLr = 8)
+    int OverlapLr = 8,
+    Precision Precision = Precision.Fp32)
 {
     public static SamplingOptions Official { get; } = new();
 

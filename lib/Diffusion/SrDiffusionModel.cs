@@ -151,6 +151,7 @@ public sealed class SrDiffusionModel : IDisposable
         var (xt, target) = Forward.Diffuse(x0, t, eps, e);                              // eq. 3 / 5 (or the official q_sample)
         var input = Options.Method == SrMethod.SamConcat ? cat([xt, mask!], 1) : xt;
         var pred = denoiser is null ? Networks.Denoiser.forward(input, t, cond) : denoiser(input, t, cond);
+        if (pred.dtype != target.dtype) pred = pred.to(target.dtype);   // under autocast (bf16/fp16) the loss is float32
         return new TrainingStepTensors(x0, xt, target, pred, DiffusionLoss.Compute(pred, target, Options.Loss));
     }
 
@@ -219,7 +220,12 @@ public sealed class SrDiffusionModel : IDisposable
         Tensor Denoise(Tensor xt, Tensor t)
         {
             var input = mask is null ? xt : cat([xt, mask], 1);
-            return Networks.Denoiser.ForwardProjected(input, t, projected);
+            if (sampling.Precision == Precision.Fp32) return Networks.Denoiser.ForwardProjected(input, t, projected);
+            using (Autocast.Enter(xt.device, sampling.Precision))
+            {
+                using var low = Networks.Denoiser.ForwardProjected(input, t, projected);
+                return low.to(xt.dtype);
+            }
         }
         long[] shape = [lr.shape[0], 3, lrUp.shape[2], lrUp.shape[3]];
         var jump = ModulatedJumpSampler.ForSampling(Schedule, Options.EffectiveModulation, sampling, Options.EffectiveClipDenoised);

@@ -38,6 +38,12 @@ public static class SrTrainer
     /// <summary>The run folder's own <c>config.json</c> (the whole <see cref="TrainConfig"/>; each checkpoint also holds the model-only <see cref="ModelFolder.ConfigFile"/>).</summary>
     public const string RunConfigFile = "config.json";
 
+    /// <summary>Columns of <c>log.csv</c> (<c>data_seconds</c>: the step's wait for its batch).</summary>
+    public static readonly string[] LogColumns = ["step", "loss", "lr", "seconds", "data_seconds"];
+
+    /// <summary>The header of runs logged before <c>data_seconds</c> existed (still resumable).</summary>
+    public static readonly string[] LogColumnsWithoutDataWait = ["step", "loss", "lr", "seconds"];
+
     public const string OptimizerFile = "optimizer.bin", EmaFile = "ema.pt", TrainerStateFile = "trainer.json", LogFile = "log.csv";
 
     /// <summary>Runs (or resumes) a training run in <paramref name="runDirectory"/>.</summary>
@@ -108,8 +114,14 @@ public static class SrTrainer
             start = LoadCheckpoint(l.Folder, nets, adam, ema);
             log($"resumed from {l.Folder} (step {start})");
         }
-        using var csv = CsvLog.Open(Path.Combine(runDirectory, LogFile), ["step", "loss", "lr", "seconds"], keepBelowStep: start);
-        // 'seconds' is cumulative training time over all processes of the run.
+        var scaler = config.Precision == Precision.Fp16 ? new LossScaler() : null;
+        if (resume && latest is { } ls && scaler != null) RestoreScaler(ls.Folder, scaler);
+        // 'seconds' is cumulative training time over all processes of the run; 'data_seconds' is the time this step
+        // waited for its batch (crops, flips, the copy to the device). Runs logged before that column keep their header.
+        var logPath = Path.Combine(runDirectory, LogFile);
+        string[] columns = File.Exists(logPath) && File.ReadLines(logPath).FirstOrDefault() == string.Join(',', LogColumnsWithoutDataWait)
+            ? LogColumnsWithoutDataWait : LogColumns;
+        using var csv = CsvLog.Open(logPath, columns, keepBelowStep: start);
         var kept = CsvLog.Read(csv.Path).Rows;
         double secondsOffset = kept.Count > 0 ? kept[^1][3] : 0;
 
@@ -125,41 +137,61 @@ public static class SrTrainer
                 end = step;
                 // Checkpoint the finished steps first (unless the last step already did).
                 if (step > start && step % config.CheckpointEvery != 0)
-                    latestFolder = store.Save(step, f => SaveCheckpoint(f, step, config, nets, adam, ema));
+                    latestFolder = store.Save(step, f => SaveCheckpoint(f, step, config, nets, adam, ema, scaler));
                 break;
             }
             using (var scope = NewDisposeScope())
             {
                 double lr = config.Lr.At(step);
                 foreach (var g in adam.ParamGroups) g.LearningRate = lr;
+                var dataClock = Stopwatch.StartNew();
                 using var batch = data.GetBatch(step, config.BatchSize, config.Seed, config.NeedsMasks, device);
+                double dataSeconds = dataClock.Elapsed.TotalSeconds;
                 var gen = new Generator((ulong)SrPatchDataset.Mix(config.Seed, step, 0xD1FF), device.type == DeviceType.CUDA ? CPU : device);
                 adam.zero_grad();
-                Tensor loss = config.Stage == TrainingStage.Rrdb
-                    ? nn.functional.l1_loss(nets.Rrdb!.call(batch.Lr), batch.Hr)
-                    : model!.TrainingLoss(batch.Hr, batch.Lr, batch.LrUp, batch.Mask, gen);
-                loss.backward();
-                if (config.GradClipNorm is double clip) nn.utils.clip_grad_norm_(parameters, clip);
-                adam.step();
-                ema?.Update();
+                Tensor loss;
+                using (Autocast.Enter(device, config.Precision))   // fp32: no-op
+                {
+                    loss = config.Stage == TrainingStage.Rrdb
+                        ? nn.functional.l1_loss(nets.Rrdb!.call(batch.Lr).to(ScalarType.Float32), batch.Hr)
+                        : model!.TrainingLoss(batch.Hr, batch.Lr, batch.LrUp, batch.Mask, gen);
+                }
+                bool stepOk = true;
+                if (scaler is null) loss.backward();
+                else
+                {
+                    scaler.ScaleLoss(loss).backward();
+                    stepOk = scaler.UnscaleAndCheck(parameters);   // fp16: skip the step on inf/NaN gradients
+                }
+                if (stepOk)
+                {
+                    if (config.GradClipNorm is double clip) nn.utils.clip_grad_norm_(parameters, clip);
+                    adam.step();
+                    ema?.Update();
+                }
+                scaler?.Update(stepOk);
                 lastLoss = loss.item<float>();
                 gen.Dispose();
                 if (!double.IsFinite(lastLoss))
                     throw new InvalidOperationException($"loss became {lastLoss} at step {step}; lower the learning rate or enable --grad-clip. The last checkpoint is intact: {latestFolder}");
                 if (step % config.LogEvery == 0 || step == end - 1)
-                    csv.Append(step, lastLoss, lr, Math.Round(secondsOffset + clock.Elapsed.TotalSeconds, 3));
+                {
+                    double seconds = Math.Round(secondsOffset + clock.Elapsed.TotalSeconds, 3);
+                    if (columns.Length == LogColumns.Length) csv.Append(step, lastLoss, lr, seconds, Math.Round(dataSeconds, 4));
+                    else csv.Append(step, lastLoss, lr, seconds);
+                }
             }
             progress?.Report(new ProgressInfo(config.Stage == TrainingStage.Rrdb ? "train rrdb" : "train", step + 1 - start, end - start, $"loss {lastLoss:F4}"));
             bool last = step + 1 == end;
             if ((step + 1) % config.CheckpointEvery == 0 || last)
-                latestFolder = store.Save(step + 1, f => SaveCheckpoint(f, step + 1, config, nets, adam, ema));
+                latestFolder = store.Save(step + 1, f => SaveCheckpoint(f, step + 1, config, nets, adam, ema, scaler));
         }
         return new TrainResult(runDirectory, start, end, lastLoss, clock.Elapsed.TotalSeconds, latestFolder);
     }
 
     /// <summary>Writes a checkpoint folder (also a complete model folder for sampling and evaluation).</summary>
     private static void SaveCheckpoint(string folder, long step, TrainConfig config, SrDiffNetworks nets,
-                                       TorchSharp.Modules.OptimizerHelper adam, ExponentialMovingAverage? ema)
+                                       TorchSharp.Modules.OptimizerHelper adam, ExponentialMovingAverage? ema, LossScaler? scaler)
     {
         StateDictFile.SaveNetworks(nets, Path.Combine(folder, ModelFolder.ModelFile));
         config.Model.Save(Path.Combine(folder, ModelFolder.ConfigFile));
@@ -173,7 +205,10 @@ public static class SrTrainer
             AtomicFile.Write(Path.Combine(folder, EmaFile), s => PyTorchStateDictWriter.Write(s, dict));
         }
         AtomicFile.WriteAllText(Path.Combine(folder, TrainerStateFile),
-            JsonSerializer.Serialize(new { step, seed = config.Seed, stage = config.Stage.ToString(), method = config.Diffusion.Method.ToString() }));
+            scaler is null
+                ? JsonSerializer.Serialize(new { step, seed = config.Seed, stage = config.Stage.ToString(), method = config.Diffusion.Method.ToString() })
+                : JsonSerializer.Serialize(new { step, seed = config.Seed, stage = config.Stage.ToString(), method = config.Diffusion.Method.ToString(),
+                                                 lossScale = scaler.Scale, lossScaleGoodSteps = scaler.GoodSteps, skippedSteps = scaler.SkippedSteps }));
     }
 
     private static long LoadCheckpoint(string folder, SrDiffNetworks nets, TorchSharp.Modules.OptimizerHelper adam, ExponentialMovingAverage? ema)
@@ -192,6 +227,14 @@ public static class SrTrainer
         }
         using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, TrainerStateFile)));
         return doc.RootElement.GetProperty("step").GetInt64();
+    }
+
+    private static void RestoreScaler(string folder, LossScaler scaler)
+    {
+        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, TrainerStateFile)));
+        var root = doc.RootElement;
+        if (root.TryGetProperty("lossScale", out var sc))   // absent: the checkpoint came from an fp32/bf16 run; start fresh
+            scaler.Restore(sc.GetDouble(), root.GetProperty("lossScaleGoodSteps").GetInt32(), root.GetProperty("skippedSteps").GetInt64());
     }
 
     /// <summary>

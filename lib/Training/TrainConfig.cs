@@ -23,7 +23,8 @@ public enum TrainingStage
 /// Everything a training run depends on, saved as <c>config.json</c> in the run folder (and checked on resume:
 /// a resumed run must have the same config, except that <see cref="Steps"/> may grow).
 /// Paper defaults: batch 16 (the official config uses 64), Adam 2e-4, cosine decay (official: StepLR 200k/0.5),
-/// 400k steps, 160-px HR patches.
+/// 400k steps, 160-px HR patches. <see cref="Precision"/>: float32 (default), or libtorch autocast to bf16/fp16 with
+/// float32 master weights (fp16 adds a dynamic <see cref="LossScaler"/>); older config files without it read as float32.
 /// </summary>
 public sealed record TrainConfig(
     TrainingStage Stage,
@@ -38,7 +39,8 @@ public sealed record TrainConfig(
     long Seed = 0,
     int CheckpointEvery = 1000,
     int KeepCheckpoints = 3,
-    int LogEvery = 1)
+    int LogEvery = 1,
+    Precision Precision = Precision.Fp32)
 {
     public TrainConfig Validate()
     {
@@ -50,6 +52,7 @@ public sealed record TrainConfig(
         if (CheckpointEvery < 1) throw new InvalidDataException($"CheckpointEvery must be >= 1, got {CheckpointEvery}");
         if (GradClipNorm is <= 0) throw new InvalidDataException($"GradClipNorm must be > 0 when set, got {GradClipNorm}");
         if (EmaDecay is <= 0 or >= 1) throw new InvalidDataException($"EmaDecay must be in (0, 1) when set, got {EmaDecay}");
+        if (!Enum.IsDefined(Precision)) throw new InvalidDataException($"Precision must be Fp32, Bf16 or Fp16, got {Precision}");
         if (Stage == TrainingStage.Diffusion && Diffusion.Method == SrMethod.SamConcat && Model.ExtraInputChannels != 1)
             throw new InvalidDataException("SAM+SRDiff needs a model with ExtraInputChannels = 1");
         return this;
