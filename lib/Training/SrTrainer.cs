@@ -30,7 +30,7 @@ public sealed record TrainResult(string RunDirectory, long StartStep, long EndSt
 /// Each step runs in its own dispose scope. Everything random in step k (batch, crops, flips, t, ε) is seeded from
 /// (seed, k), and checkpoints hold weights, Adam state, EMA and the step, so a run killed at any point and resumed
 /// with <c>resume: true</c> reproduces the uninterrupted run's losses exactly on CPU (fixed thread count).
-/// Files: <c>config.json</c>, <c>log.csv</c> (step, loss, lr, seconds), <c>checkpoints/step_N/</c> each holding
+/// Files: <c>config.json</c>, <c>log.csv</c> (step, loss, lr, seconds, data_wait_s), <c>checkpoints/step_N/</c> each holding
 /// <c>model.pt</c> (official state-dict layout), <c>config.json</c> (model), <c>diffusion.json</c>,
 /// <c>optimizer.pt</c>, <c>ema.pt</c> (optional) and <c>trainer.json</c>.
 /// </summary>
@@ -51,7 +51,18 @@ public static class SrTrainer
     /// <param name="cancellationToken">Stops between steps (a checkpoint is written first).</param>
     public static TrainResult Run(TrainConfig config, SrPatchDataset data, string runDirectory, bool resume = false,
                                   string? rrdbWeights = null, Action<string>? log = null, IProgress<ProgressInfo>? progress = null,
-                                  long? stopAfterStep = null, CancellationToken cancellationToken = default)
+                                  long? stopAfterStep = null, CancellationToken cancellationToken = default) =>
+        Run(config, data.Sampler, runDirectory, resume, rrdbWeights, log, progress, stopAfterStep, cancellationToken);
+
+    /// <summary>
+    /// Runs (or resumes) a training run on batches cut by <paramref name="data"/> (in memory or from a
+    /// <see cref="Packs.TrainingPack"/>); <paramref name="loaderWorkers"/> background threads prepare batches ahead
+    /// (<see cref="PrefetchingBatchLoader"/>; 0 = in the training thread). The batches, and so the losses, do not
+    /// depend on the source or the worker count.
+    /// </summary>
+    public static TrainResult Run(TrainConfig config, SrPatchSampler data, string runDirectory, bool resume = false,
+                                  string? rrdbWeights = null, Action<string>? log = null, IProgress<ProgressInfo>? progress = null,
+                                  long? stopAfterStep = null, CancellationToken cancellationToken = default, int loaderWorkers = 1)
     {
         config.Validate();
         log ??= _ => { };
@@ -59,7 +70,7 @@ public static class SrTrainer
         runDirectory = Path.GetFullPath(runDirectory);
         Directory.CreateDirectory(runDirectory);
         var cfgPath = Path.Combine(runDirectory, ModelConfigFile);
-        if (!resume && !File.Exists(cfgPath) && Directory.EnumerateFileSystemEntries(runDirectory).Any())
+        if (!resume && !File.Exists(cfgPath) && Directory.EnumerateFileSystemEntries(runDirectory).Any(e => Path.GetFileName(e) != Packs.TrainingPackCache.FolderName))
             throw new IOException($"{runDirectory} is not empty and holds no training run; choose a new or empty --out folder");
         var store = new CheckpointStore(Path.Combine(runDirectory, "checkpoints"), config.KeepCheckpoints);
         var latest = store.Latest();
@@ -74,7 +85,7 @@ public static class SrTrainer
                     "from the resumed step on the rate follows the new curve, so the run differs from one started with the new --steps");
         }
         config.Save(cfgPath);
-        if (config.NeedsMasks && data.Images.Any(i => i.Mask is null))
+        if (config.NeedsMasks && Enumerable.Range(0, data.Count).Any(i => !data.HasMask(i)))
             throw new InvalidDataException($"{config.Diffusion.Method} needs an SPE map for every training image (--masks)");
 
         torch.manual_seed(config.Seed); // network initialisation
@@ -106,8 +117,9 @@ public static class SrTrainer
             start = LoadCheckpoint(l.Folder, nets, adam, ema);
             log($"resumed from {l.Folder} (step {start})");
         }
-        using var csv = CsvLog.Open(Path.Combine(runDirectory, LogFile), ["step", "loss", "lr", "seconds"], keepBelowStep: start);
-        // 'seconds' is cumulative training time over all processes of the run.
+        using var csv = CsvLog.Open(Path.Combine(runDirectory, LogFile), ["step", "loss", "lr", "seconds", "data_wait_s"], keepBelowStep: start);
+        // 'seconds' is cumulative training time over all processes of the run; 'data_wait_s' is the mean time per step
+        // (since the previous row) the training thread waited for its batch.
         var kept = CsvLog.Read(csv.Path).Rows;
         double secondsOffset = kept.Count > 0 ? kept[^1][3] : 0;
 
@@ -116,6 +128,8 @@ public static class SrTrainer
         double lastLoss = double.NaN;
         string latestFolder = latest?.Folder ?? "";
         trainable.train();
+        using var loader = new PrefetchingBatchLoader(data, start, Math.Max(start, end), config.BatchSize, config.Seed, config.NeedsMasks, loaderWorkers);
+        double waitLogged = 0; long stepsLogged = start;
         for (long step = start; step < end; step++)
         {
             if (cancellationToken.IsCancellationRequested)
@@ -130,7 +144,7 @@ public static class SrTrainer
             {
                 double lr = config.Lr.At(step);
                 foreach (var g in adam.ParamGroups) g.LearningRate = lr;
-                using var batch = data.GetBatch(step, config.BatchSize, config.Seed, config.NeedsMasks, device);
+                using var batch = loader.Take(step).ToBatch(device);
                 var gen = new Generator((ulong)SrPatchDataset.Mix(config.Seed, step, 0xD1FF), device.type == DeviceType.CUDA ? CPU : device);
                 adam.zero_grad();
                 Tensor loss = config.Stage == TrainingStage.Rrdb
@@ -145,7 +159,11 @@ public static class SrTrainer
                 if (!double.IsFinite(lastLoss))
                     throw new InvalidOperationException($"loss became {lastLoss} at step {step}; lower the learning rate or enable --grad-clip. The last checkpoint is intact: {latestFolder}");
                 if (step % config.LogEvery == 0 || step == end - 1)
-                    csv.Append(step, lastLoss, lr, Math.Round(secondsOffset + clock.Elapsed.TotalSeconds, 3));
+                {
+                    double wait = (loader.WaitSeconds - waitLogged) / (step + 1 - stepsLogged);
+                    waitLogged = loader.WaitSeconds; stepsLogged = step + 1;
+                    csv.Append(step, lastLoss, lr, Math.Round(secondsOffset + clock.Elapsed.TotalSeconds, 3), Math.Round(wait, 6));
+                }
             }
             progress?.Report(new ProgressInfo(config.Stage == TrainingStage.Rrdb ? "train rrdb" : "train", step + 1 - start, end - start, $"loss {lastLoss:F4}"));
             bool last = step + 1 == end;

@@ -38,7 +38,7 @@ public class SrTrainerTests
     private static (double[] Loss, double[] Lr, long[] Step) ReadLog(string run)
     {
         var (cols, rows) = CsvLog.Read(Path.Combine(run, SrTrainer.LogFile));
-        Assert.Equal(new[] { "step", "loss", "lr", "seconds" }, cols);
+        Assert.Equal(new[] { "step", "loss", "lr", "seconds", "data_wait_s" }, cols);
         return (rows.Select(r => r[1]).ToArray(), rows.Select(r => r[2]).ToArray(), rows.Select(r => (long)r[0]).ToArray());
     }
 
