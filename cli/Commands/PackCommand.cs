@@ -12,13 +12,15 @@ public sealed class PackCommand : ICliCommand
     public string Summary => "Pack a training set (HR folder or DIV2K/Flickr2K layout + SPE maps) into one file read by window; resumable.";
 
     public string Usage => """
-        samdiffsr pack --hr <dir> --out <file.srpack> [--masks <dir of .npy>] [--scale 4] [--lr <dir>] [--no-ready-lr]
+        samdiffsr pack --hr <dir> --out <file.srpack> [--masks <dir of .npy>] [--scale 4] [--ready-lr] [--lr <dir>]
                        [--force] [--no-verify] [--check]
           --hr     a folder of HR images, DIV2K_train_HR, Flickr2K_HR, or a folder holding DIV2K_train_HR and/or
                    Flickr2K_HR (DF2K: DIV2K first). Inputs are only read.
           --masks  SPE maps (stem.npy, from 'samdiffsr masks generate'), stored losslessly as a palette + 1-2 bytes/pixel
-          --lr     ready-made LR folder (stem + x<scale>.png); found automatically beside X_HR as X_LR_bicubic/X<scale>.
-                   Its pixels are compared with MATLAB-exact imresize and the count is logged. --no-ready-lr computes LR.
+          --ready-lr  use the ready-made LR folder found beside X_HR (X_LR_bicubic/X<scale>, files stem + x<scale>.png)
+                   instead of computing LR = MATLAB-exact imresize(HR, 1/scale) as the official packer does; each
+                   file is compared with the computed LR and the count of identical images is logged. --lr <dir>
+                   names the folder (implies --ready-lr).
           --check  verify every record's SHA-256 of an existing pack and print its summary.
           An interrupted build resumes where it stopped; the file appears only when complete. 'train --hr' builds
           and reuses a pack by itself (in <run>/data-pack/); use this command to build one ahead, then 'train --pack'.
@@ -31,7 +33,7 @@ public sealed class PackCommand : ICliCommand
         string? hr = check ? args.Get("hr") : args.Require("hr");
         string? masks = args.Get("masks"), lr = args.Get("lr");
         int scale = args.Int("scale", 4);
-        bool force = args.Flag("force"), noVerify = args.Flag("no-verify"), noReadyLr = args.Flag("no-ready-lr");
+        bool force = args.Flag("force"), noVerify = args.Flag("no-verify"), readyLr = args.Flag("ready-lr") || lr is not null;
         args.EnsureAllUsed();
         if (scale is < 1 or > 8) throw new CliUsageException($"--scale must be 1..8, got {scale}");
         var progress = new ConsoleProgress(ctx);
@@ -46,10 +48,11 @@ public sealed class PackCommand : ICliCommand
             }
             var inputs = HrDatasetLayout.Resolve(hr!, scale, lr);
             foreach (var i in inputs)
-                ctx.Err.WriteLine($"[pack] HR {i.HrDirectory}" + (i.LrDirectory is null || noReadyLr ? ", LR = MATLAB-exact imresize" : $", ready-made LR {i.LrDirectory}"));
+                ctx.Err.WriteLine($"[pack] HR {i.HrDirectory}" + (i.LrDirectory is null ? ", LR = MATLAB-exact imresize"
+                    : readyLr ? $", ready-made LR {i.LrDirectory}" : $", LR = MATLAB-exact imresize (ready-made {i.LrDirectory} not used; --ready-lr uses it)"));
             var store = masks is null ? null
                 : new MaskStore(masks, new MaskStoreOptions(ShapeMismatch: ShapeMismatchPolicy.TrimToImage), line => ctx.Err.WriteLine(line));
-            var r = TrainingPackBuilder.Build(inputs, outPath, new TrainingPackOptions(scale, store, !noReadyLr, !noVerify, force),
+            var r = TrainingPackBuilder.Build(inputs, outPath, new TrainingPackOptions(scale, store, readyLr, !noVerify, force),
                                               line => ctx.Err.WriteLine("[pack] " + line), progress);
             progress.Finish();
             using var pack = TrainingPack.Open(r.Path, verify: !noVerify, progress: progress);

@@ -16,7 +16,7 @@ public sealed class TrainCommand : ICliCommand
     public string Summary => "Train the RRDB encoder (stage 1) or SRDiff / SAM-DiffSR / SAM+SRDiff (stage 2); resumable.";
 
     public string Usage => """
-        samdiffsr train --stage rrdb|diffusion --hr <dir> --out <run dir> [--masks <dir of .npy>]
+        samdiffsr train --stage rrdb|diffusion --hr <dir> | --pack <file.srpack> --out <run dir> [--masks <dir of .npy>]
                         [--preset tiny|tinycpu|samdiffsrpaperx4|...] [--method srdiff|samdiffsr|samconcat]
                         [--modulation paper|official] [--loss l1|l2] [--steps N] [--batch B] [--patch P]
                         [--lr 2e-4] [--lr-schedule step|cosine|constant] [--lr-step 200000] [--lr-gamma 0.5]
@@ -24,23 +24,26 @@ public sealed class TrainCommand : ICliCommand
                         [--rrdb <stage-1 run|model folder|.pt>] [--resume] [--threads T]
                         [--flips] [--rotations] [--lr-up official|exact] [--mask-alignment aligned|official]
                         [--reduce zero|none|zscore] [--no-verify]
-                        [--pack <file.srpack>] [--in-memory] [--loader-workers 1] [--no-ready-lr]
+                        [--pack <file.srpack>] [--in-memory] [--loader-workers 1] [--ready-lr]
           Defaults follow the paper (SAM-DiffSR, Paper modulation, L1 as the released code, cosine LR decay,
           160-px patches, batch 16, 400k steps, reduce = zero single-region patches); --modulation official and
           --lr-schedule step reproduce the released code. Writes config.json, log.csv and checkpoints/step_N/
           (each a model folder for 'sample' and 'eval'). --resume continues from the newest checkpoint.
           Data: --hr may be a folder of images, DIV2K_train_HR, Flickr2K_HR, or a folder holding them (DF2K). The
-          images (+ SPE maps) are packed once into <out>/data-pack/ (or --pack FILE; see 'samdiffsr pack') and read
-          by window, so memory does not grow with the set; a ready-made X<scale> LR folder beside an X_HR folder
-          (DIV2K/Flickr2K layout) is used unless --no-ready-lr. --loader-workers N threads prepare batches ahead
-          (0 = in the training thread); log.csv's data_wait_s is the time per step spent waiting for data.
+          images (+ SPE maps) are packed once into <out>/data-pack/ (or into --pack FILE) and read
+          by window, so memory does not grow with the set. LR is MATLAB-exact imresize(HR, 1/s) as in the official
+          packer; --ready-lr uses the X_LR_bicubic/X<scale> folder beside X_HR instead. --loader-workers N threads
+          prepare batches ahead (0 = in the training thread); log.csv's data_wait_s is the time per step spent
+          waiting for data.
+          --pack FILE without --hr trains from a pack made by 'samdiffsr pack' as it is (its SPE maps included).
           --in-memory loads everything as float64 instead (the old path; about 57 bytes per HR pixel).
         """;
 
     public int Run(CliArgs args, CliContext ctx)
     {
         var stage = args.Choice("stage", "diffusion", "rrdb", "diffusion") == "rrdb" ? TrainingStage.Rrdb : TrainingStage.Diffusion;
-        string hr = args.Require("hr"), outDir = args.Require("out");
+        string? hr = args.Get("hr");
+        string outDir = args.Require("out");
         string? masks = args.Get("masks"), rrdb = args.Get("rrdb");
         var preset = args.GetOr("preset", "tiny");
         var method = args.Choice("method", "samdiffsr", "srdiff", "samdiffsr", "samconcat") switch
@@ -75,11 +78,12 @@ public sealed class TrainCommand : ICliCommand
             _ => SpeReduce.AllSameToZero,
         };
         string? packPath = args.Get("pack");
-        bool inMemory = args.Flag("in-memory"), noReadyLr = args.Flag("no-ready-lr");
+        bool inMemory = args.Flag("in-memory"), readyLr = args.Flag("ready-lr");
         int loaderWorkers = args.Int("loader-workers", 1);
         args.EnsureAllUsed();
         if (loaderWorkers < 0) throw new CliUsageException($"--loader-workers must be >= 0, got {loaderWorkers}");
         if (inMemory && packPath is not null) throw new CliUsageException("--in-memory and --pack exclude each other");
+        if (hr is null && packPath is null) throw new CliUsageException("give --hr <dir of HR images> (or --pack <file> built by 'samdiffsr pack')");
 
         ModelConfig model;
         try { model = ModelConfig.Preset(preset); }
@@ -88,7 +92,7 @@ public sealed class TrainCommand : ICliCommand
         var diffusion = new DiffusionOptions(method, Modulation: method == SrMethod.SamDiffSR ? modulation : ModulationMode.None, Loss: loss, LrUp: lrUp);
         var config = new TrainConfig(stage, model, diffusion, new PatchOptions(patch, flips, rot, align, reduce), steps, batch,
             new LearningRateSchedule(sched, lr, lrStep, lrGamma, steps), clip, ema, seed, every, keep).Validate();
-        if (config.NeedsMasks && masks is null) throw new CliUsageException($"--method {method} needs --masks <dir of SPE .npy> (make them with 'samdiffsr masks generate')");
+        if (config.NeedsMasks && masks is null && hr is not null) throw new CliUsageException($"--method {method} needs --masks <dir of SPE .npy> (make them with 'samdiffsr masks generate')");
 
         TorchRuntime.Initialize(threads);
         ctx.Err.WriteLine($"[train] {TorchRuntime.Describe()}");
@@ -101,13 +105,21 @@ public sealed class TrainCommand : ICliCommand
         {
             SrPatchSampler data;
             if (inMemory)
-                data = SrPatchDataset.Load(hr, model.Scale, config.Patch, lrUp, store, !noVerify, line => ctx.Err.WriteLine(line), progress).Sampler;
+                data = SrPatchDataset.Load(hr!, model.Scale, config.Patch, lrUp, store, !noVerify, line => ctx.Err.WriteLine(line), progress).Sampler;
+            else if (hr is null)
+            {
+                // A ready pack (from 'samdiffsr pack'): used as it is; it carries its SPE maps.
+                pack = TrainingPack.Open(packPath!, lrUp, verify: !noVerify, progress);
+                progress.Finish();
+                if (pack.Scale != model.Scale) throw new InvalidDataException($"{pack.Path} was packed for x{pack.Scale}, the model is x{model.Scale}; build a pack with 'samdiffsr pack --scale {model.Scale}'");
+                data = SrPatchSampler.SkippingSmall(pack, config.Patch, line => ctx.Err.WriteLine(line));
+            }
             else
             {
                 var inputs = HrDatasetLayout.Resolve(hr, model.Scale);
                 foreach (var i in inputs)
-                    ctx.Err.WriteLine($"[train] HR {i.HrDirectory}" + (i.LrDirectory is null || noReadyLr ? "" : $" with ready-made LR {i.LrDirectory}"));
-                var built = TrainingPackCache.Ensure(inputs, new TrainingPackOptions(model.Scale, store, !noReadyLr, !noVerify), outDir, packPath,
+                    ctx.Err.WriteLine($"[train] HR {i.HrDirectory}" + (i.LrDirectory is null ? "" : readyLr ? $" with ready-made LR {i.LrDirectory}" : $" (ready-made LR {i.LrDirectory} not used; --ready-lr uses it)"));
+                var built = TrainingPackCache.Ensure(inputs, new TrainingPackOptions(model.Scale, store, readyLr, !noVerify), outDir, packPath,
                                                      line => ctx.Err.WriteLine("[train] " + line), progress);
                 progress.Finish();
                 pack = TrainingPack.Open(built.Path, lrUp, verify: !noVerify, progress);

@@ -252,7 +252,7 @@ public class TrainingPackTests(ITestOutputHelper output)
         Assert.Equal([new HrFolderInput(valid, null)], HrDatasetLayout.Resolve(valid, S));
 
         var log = new List<string>();
-        var path = TrainingPackBuilder.Build(inputs, dir.Sub("df2k.srpack"), new TrainingPackOptions(S), log.Add).Path;
+        var path = TrainingPackBuilder.Build(inputs, dir.Sub("df2k.srpack"), new TrainingPackOptions(S, UseReadyMadeLr: true), log.Add).Path;
         using var pack = TrainingPack.Open(path);
         Assert.Equal(["0001.png", "0002.png", "000001.png"], Enumerable.Range(0, 3).Select(pack.Name));
         Assert.Equal(["0001x4.png", "0002x4.png", "000001x4.png"], pack.Index.Images.Select(e => e.LrFile));
@@ -260,15 +260,15 @@ public class TrainingPackTests(ITestOutputHelper output)
         Assert.Equal(lr2.Data, pack.Lr(1).Data); // the ready-made file is what is used
         Assert.Contains(log, l => l.Contains("identical to MATLAB-exact imresize(HR, 1/4) for 2 of 3 images"));
 
-        // Without the ready-made LR: the MATLAB-exact LR, as the in-memory loader.
-        var own = TrainingPackBuilder.Build(inputs, dir.Sub("own.srpack"), new TrainingPackOptions(S, UseReadyMadeLr: false)).Path;
+        // By default the ready-made LR is not used: the MATLAB-exact LR, as the in-memory loader and the official packer.
+        var own = TrainingPackBuilder.Build(inputs, dir.Sub("own.srpack"), new TrainingPackOptions(S)).Path;
         using var ownPack = TrainingPack.Open(own);
         Assert.Equal(MatlabResize.Downscale(h2, S).Data, ownPack.Lr(1).Data);
         Assert.All(ownPack.Index.Images, e => Assert.Null(e.LrFile));
 
         // A missing LR file is named in the error.
         File.Delete(Path.Combine(flLr, "000001x4.png"));
-        var ex = Assert.Throws<FileNotFoundException>(() => TrainingPackBuilder.Build(inputs, dir.Sub("x.srpack"), new TrainingPackOptions(S)));
+        var ex = Assert.Throws<FileNotFoundException>(() => TrainingPackBuilder.Build(inputs, dir.Sub("x.srpack"), new TrainingPackOptions(S, UseReadyMadeLr: true)));
         Assert.Contains("000001x4.png", ex.Message);
     }
 }

@@ -13,11 +13,12 @@ namespace SamDiffSR.Training.Packs;
 /// <summary>Options of <see cref="TrainingPackBuilder.Build"/>.</summary>
 /// <param name="Scale">SR scale (HR is modcropped to it; LR = HR/scale).</param>
 /// <param name="Masks">SPE maps to pack (with their missing/shape policies), or null.</param>
-/// <param name="UseReadyMadeLr">Use the LR files of a ready-made LR folder when one is found (DIV2K/Flickr2K layout);
-/// otherwise LR is this library's MATLAB-exact imresize(HR, 1/s), as the in-memory loader computes it.</param>
+/// <param name="UseReadyMadeLr">Use the LR files of a ready-made LR folder when one is found (DIV2K/Flickr2K layout).
+/// Off by default: LR is then this library's MATLAB-exact imresize(HR, 1/s) of the whole modcropped image, as the
+/// in-memory loader and the official SRDiff/SAM-DiffSR packer (data_gen/utils.py, from HR only) compute it.</param>
 /// <param name="VerifyChecksums">Check SHA256SUMS of HR folders that have one.</param>
 /// <param name="Force">Rebuild even if the output exists (it is replaced only when the new pack is complete).</param>
-public sealed record TrainingPackOptions(int Scale = 4, MaskStore? Masks = null, bool UseReadyMadeLr = true, bool VerifyChecksums = true, bool Force = false);
+public sealed record TrainingPackOptions(int Scale = 4, MaskStore? Masks = null, bool UseReadyMadeLr = false, bool VerifyChecksums = true, bool Force = false);
 
 /// <summary>What <see cref="TrainingPackBuilder.Build"/> did.</summary>
 public sealed record TrainingPackBuildResult(string Path, bool Reused, int Images, int Resumed, long Bytes, double Seconds);
@@ -50,7 +51,7 @@ public static class TrainingPackBuilder
                 string? lr = null;
                 if (options.UseReadyMadeLr && input.LrDirectory is { } lrDir)
                     lr = HrDatasetLayout.LrFileFor(lrDir, f, options.Scale)
-                         ?? throw new FileNotFoundException($"{f}: no LR file {stem}x{options.Scale}.png in the ready-made LR folder {lrDir}; complete the folder or pass --no-ready-lr");
+                         ?? throw new FileNotFoundException($"{f}: no LR file {stem}x{options.Scale}.png in the ready-made LR folder {lrDir}; complete the folder or leave out --ready-lr");
                 list.Add((f, lr));
             }
         }
