@@ -114,24 +114,32 @@ public static class DataBench
         return JsonSerializer.Serialize(new { pixels, images = sampler.Count, before.RssBytes, after_rss = after.RssBytes, after_anon = after.AnonBytes, after_file = after.FileBytes, managed = GC.GetTotalMemory(false) });
     }
 
-    /// <summary>Batches per second of a loader with <paramref name="workers"/> prefetch threads (0 = synchronous).</summary>
-    public static double Throughput(SrPatchSampler sampler, int workers, int batches, int batchSize, bool masks)
+    /// <summary>CPU time of this process so far (all threads).</summary>
+    public static double CpuSeconds() => Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
+
+    /// <summary>
+    /// Batches per second of wall time, and per second of this process's CPU time, of a loader with
+    /// <paramref name="workers"/> prefetch threads (0 = synchronous). The consumer only takes batches.
+    /// </summary>
+    public static (double PerSecond, double PerCpuSecond) Throughput(SrPatchSampler sampler, int workers, int batches, int batchSize, bool masks)
     {
         using var loader = new PrefetchingBatchLoader(sampler, 0, batches + 2, batchSize, 1, masks, workers);
         loader.Take(0); loader.Take(1); // warm-up
+        double cpu = CpuSeconds();
         var clock = Stopwatch.StartNew();
         for (long s = 2; s < batches + 2; s++) loader.Take(s);
-        return batches / clock.Elapsed.TotalSeconds;
+        return (batches / clock.Elapsed.TotalSeconds, batches / (CpuSeconds() - cpu));
     }
 
-    /// <summary>Seconds to segment a folder with Felzenszwalb (+ SPE) on <paramref name="workers"/> threads.</summary>
-    public static double MaskSeconds(string hr, string outDir, int workers)
+    /// <summary>Wall and CPU seconds to segment a folder with Felzenszwalb (+ SPE) on <paramref name="workers"/> threads.</summary>
+    public static (double Wall, double Cpu) MaskSeconds(string hr, string outDir, int workers)
     {
         if (Directory.Exists(outDir)) Directory.Delete(outDir, true);
+        double cpu = CpuSeconds();
         var clock = Stopwatch.StartNew();
         MaskGeneration.GenerateFolder(hr, outDir, () => new SegmenterRecordSource(new FelzenszwalbSegmenter()), workers,
                                       new MaskGenerationOptions(Spe: SpeOptions.Paper), verifyChecksums: false);
-        return clock.Elapsed.TotalSeconds;
+        return (clock.Elapsed.TotalSeconds, CpuSeconds() - cpu);
     }
 
     /// <summary>True if two folders hold the same file names with the same bytes.</summary>
