@@ -89,7 +89,8 @@ public sealed class BenchDataCommand : ICliCommand
                 {
                     ["images"] = new JsonArray(sizes.Select(n => (JsonNode)n).ToArray()),
                     ["bytes_per_hr_pixel_on_disk"] = onDisk,
-                    ["build_seconds_per_image"] = packs.Where(p => !double.IsNaN(p.BuildSeconds)).Select(p => p.BuildSeconds / p.N).DefaultIfEmpty(double.NaN).Average(),
+                    ["build_seconds_per_image"] = packs.Any(p => !double.IsNaN(p.BuildSeconds)) // null when the packs were reused
+                        ? packs.Where(p => !double.IsNaN(p.BuildSeconds)).Average(p => p.BuildSeconds / p.N) : null,
                     ["probes"] = new JsonArray(probes.Select(p => p.DeepClone()).ToArray()),
                     ["rss_growth_bytes_per_hr_pixel"] = packGrowth,
                     ["managed_growth_bytes_per_hr_pixel"] = packManaged,

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Numerics;
 using System.Security.Cryptography;
@@ -210,26 +211,30 @@ public sealed class TrainingPack : ITrainingImageSource, IDisposable
         CheckWindow(e.Height, e.Width, top, left, height, width, e.Name);
         long start = e.Offset + ImageBytes(e, Scale) + e.PaletteCount * 4L;
         int bpp = e.Mask switch { PackMaskKind.Palette8 => 1, PackMaskKind.Palette16 => 2, _ => 4 };
-        var row = new byte[width * bpp];
         var values = new float[height * width];
         var pal = _palettes[index];
-        for (int y = 0; y < height; y++)
+        var band = ReadBand(start, top, height, e.Width * bpp, left * bpp, width * bpp);
+        try
         {
-            ReadExactly(_file, row, start + ((long)(top + y) * e.Width + left) * bpp, Path);
-            var dst = values.AsSpan(y * width, width);
-            switch (e.Mask)
+            for (int y = 0; y < height; y++)
             {
-                case PackMaskKind.Palette8:
-                    for (int x = 0; x < width; x++) dst[x] = pal![row[x]];
-                    break;
-                case PackMaskKind.Palette16:
-                    for (int x = 0; x < width; x++) dst[x] = pal![BinaryPrimitives.ReadUInt16LittleEndian(row.AsSpan(2 * x))];
-                    break;
-                default:
-                    for (int x = 0; x < width; x++) dst[x] = BinaryPrimitives.ReadSingleLittleEndian(row.AsSpan(4 * x));
-                    break;
+                var row = band.AsSpan(y * e.Width * bpp + left * bpp, width * bpp);
+                var dst = values.AsSpan(y * width, width);
+                switch (e.Mask)
+                {
+                    case PackMaskKind.Palette8:
+                        for (int x = 0; x < width; x++) dst[x] = pal![row[x]];
+                        break;
+                    case PackMaskKind.Palette16:
+                        for (int x = 0; x < width; x++) dst[x] = pal![BinaryPrimitives.ReadUInt16LittleEndian(row[(2 * x)..])];
+                        break;
+                    default:
+                        for (int x = 0; x < width; x++) dst[x] = BinaryPrimitives.ReadSingleLittleEndian(row[(4 * x)..]);
+                        break;
+                }
             }
         }
+        finally { ArrayPool<byte>.Shared.Return(band); }
         return SpeMap.Own(height, width, values);
     }
 
@@ -244,9 +249,27 @@ public sealed class TrainingPack : ITrainingImageSource, IDisposable
         if (width == w)
             ReadExactly(_file, data, start + (long)top * w * 3, Path);
         else
-            for (int y = 0; y < height; y++)
-                ReadExactly(_file, data.AsSpan(y * rowBytes, rowBytes), start + ((long)(top + y) * w + left) * 3, Path);
+        {
+            // One read of the full-width band (sequential on disk; a cold cache pays one seek, not one per row).
+            var band = ReadBand(start, top, height, w * 3, left * 3, rowBytes);
+            try { for (int y = 0; y < height; y++) band.AsSpan(y * w * 3 + left * 3, rowBytes).CopyTo(data.AsSpan(y * rowBytes)); }
+            finally { ArrayPool<byte>.Shared.Return(band); }
+        }
         return new ImageU8(height, width, 3, data);
+    }
+
+    /// <summary>
+    /// Rows [top, top+height) of a plane of <paramref name="rowStride"/>-byte rows starting at <paramref name="start"/>,
+    /// from the first needed byte of the first row to the last needed byte of the last row, in one positional read.
+    /// The buffer (rented from <see cref="ArrayPool{T}.Shared"/>; return it) is indexed as if it began at the start of
+    /// row <paramref name="top"/>.
+    /// </summary>
+    private byte[] ReadBand(long start, int top, int height, int rowStride, int firstByte, int rowBytes)
+    {
+        int length = (height - 1) * rowStride + rowBytes;
+        var band = ArrayPool<byte>.Shared.Rent(firstByte + length);
+        ReadExactly(_file, band.AsSpan(firstByte, length), start + (long)top * rowStride + firstByte, Path);
+        return band;
     }
 
     private static void CheckWindow(int h, int w, int top, int left, int height, int width, string name)
