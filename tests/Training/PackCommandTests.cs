@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using SamDiffSR.Cli;
+using SamDiffSR.Data;
 using SamDiffSR.Tests.Masks;
 using SamDiffSR.Training;
 using Xunit;
@@ -35,6 +37,7 @@ public class PackCommandTests
         r = Run("pack", "--hr", hr, "--out", pack); // other options (no masks): refused, the file is kept
         Assert.Equal(1, r.Code);
         Assert.Contains("--force", r.Err);
+        Assert.Contains(pack, r.Err);
         Assert.True(Run("pack", "--check", "--out", pack).Code == 0);
 
         using (var fs = new FileStream(pack, FileMode.Open)) { fs.Position = 100; int v = fs.ReadByte(); fs.Position = 100; fs.WriteByte((byte)(v ^ 1)); }
@@ -44,6 +47,45 @@ public class PackCommandTests
         Assert.Single(lines);
         Assert.Contains(pack, lines[0]);
         Assert.Contains("a.png", lines[0]);
+    }
+
+    [Fact]
+    public void SigkilledPackBuild_Resumes_ToTheSamePack()
+    {
+        var cli = Path.Combine(AppContext.BaseDirectory, "samdiffsr.dll");
+        Assert.True(File.Exists(cli), $"{cli} not found next to the tests");
+        using var dir = new TempDir();
+        var hr = dir.Sub("hr");
+        Directory.CreateDirectory(hr);
+        for (int i = 0; i < 16; i++) ImageIO.SavePng(TrainingTestData.Textured(480, 520, i), Path.Combine(hr, $"{i:D2}.png"));
+        Assert.Equal(0, Run("pack", "--hr", hr, "--out", dir.Sub("straight.srpack")).Code);
+
+        var target = dir.Sub("killed.srpack");
+        var psi = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var arg in new[] { cli, "pack", "--hr", hr, "--out", target }) psi.ArgumentList.Add(arg);
+        using (var p = Process.Start(psi)!)
+        {
+            p.OutputDataReceived += (_, _) => { }; p.ErrorDataReceived += (_, _) => { };
+            p.BeginOutputReadLine(); p.BeginErrorReadLine();
+            var journal = target + ".partial.journal";
+            var clock = Stopwatch.StartNew();
+            while (!p.HasExited && clock.Elapsed < TimeSpan.FromMinutes(4))
+            {
+                try { if (File.Exists(journal) && File.ReadAllLines(journal).Length >= 4) break; } catch (IOException) { }
+                Thread.Sleep(5);
+            }
+            Assert.False(p.HasExited, "the build finished before it could be killed; use more images");
+            p.Kill(entireProcessTree: true); // SIGKILL
+            p.WaitForExit();
+        }
+        Assert.False(File.Exists(target));
+        var r = Run("pack", "--hr", hr, "--out", target);
+        Assert.True(r.Code == 0, r.Err);
+        Assert.Contains("resuming", r.Err);
+        Assert.Contains("checksums OK", r.Out);
+        var a = SamDiffSR.Training.Packs.TrainingPack.ReadIndex(dir.Sub("straight.srpack"));
+        var b = SamDiffSR.Training.Packs.TrainingPack.ReadIndex(target);
+        Assert.Equal(a.Images, b.Images); // same records, offsets and checksums
     }
 
     [Fact]

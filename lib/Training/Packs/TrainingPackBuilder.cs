@@ -106,7 +106,7 @@ public static class TrainingPackBuilder
                 log?.Invoke($"pack {outPath} is up to date ({existing.Images.Count} images)");
                 return new TrainingPackBuildResult(outPath, true, existing.Images.Count, 0, new FileInfo(outPath).Length, clock.Elapsed.TotalSeconds);
             }
-            throw new IOException($"{outPath} exists but was built from other inputs or options (or is damaged); pass --force to replace it, or choose another --out");
+            throw new IOException($"{outPath} exists but was built from other inputs or options (or is damaged); choose another pack file, or replace it with 'samdiffsr pack --force'");
         }
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(outPath)!);
         string partial = outPath + ".partial", journal = outPath + ".partial.journal";
