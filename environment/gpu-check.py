@@ -12,7 +12,7 @@ Stages (each records status "ok", "failed" or "skipped" with a reason; a failing
                   allocator peak; TorchSharp 0.107 exposes no allocator statistics)
   cudnn_benchmark ours, fp32 training step with --cudnn-benchmark
   training_run    `samdiffsr train` (paper preset, batch 16, 160 px, masks from the embedded segmenter) per precision:
-                  step time and data wait per step from log.csv (columns seconds, data_seconds)
+                  step time and data wait per step from log.csv (columns seconds, data_wait_s)
   notebooks       notebooks 00 and 05 (Tiny profile) through environment/run-notebooks.sh, where the .NET SDK and
                   dotnet-repl exist (the GPU dev container); skipped otherwise, with the reason
 
@@ -302,7 +302,7 @@ def main():
                 rows = list(csv.DictReader(open(log)))
                 secs = [float(r["seconds"]) for r in rows]
                 steps = [b - a for a, b in zip(secs, secs[1:])]        # step k's time: cumulative difference
-                data = [float(r["data_seconds"]) for r in rows[1:]]
+                data = [float(r["data_wait_s"]) for r in rows[1:]]
                 e.update(steps_logged=len(rows), median_step_s=round(statistics.median(steps), 4) if steps else None,
                          median_data_wait_s=statistics.median(data) if data else None,
                          data_wait_fraction=round(sum(data) / sum(steps), 4) if steps and sum(steps) > 0 else None,

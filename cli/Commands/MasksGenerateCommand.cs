@@ -15,10 +15,12 @@ public sealed class MasksGenerateCommand : ICliCommand
         samdiffsr masks generate --images <dir> --out <dir> [--segmenter felzenszwalb|sam] [--model <sam json>]
                                  [--from hr|lr] [--scale 4] [--encode rope|rope-transposed|cosine|linear|none]
                                  [--mean segment|image] [--overlap later|score]
-                                 [--fz-scale 300] [--fz-sigma 0.8] [--fz-min-size 50] [--force] [--no-verify]
+                                 [--fz-scale 300] [--fz-sigma 0.8] [--fz-min-size 50] [--workers N] [--force] [--no-verify]
           --segmenter felzenszwalb (embedded, default, no weights) or sam (needs --model, see README "Real SAM")
           --from      hr: segment the HR image (default); lr: segment the MATLAB-bicubic x{"{scale}"} upsampled LR (Table 4 "Low")
           --encode    SPE base map of the .npy maps (default rope); none writes only the JSON
+          --workers   images segmented in parallel, one segmenter each (default: all cores for felzenszwalb, 1 for
+                      sam, whose every worker loads its own model); outputs are identical to a serial run
         {SpeCliOptions.Help}  Resumable: images whose outputs exist are skipped (use --force after changing options).
         """;
 
@@ -35,17 +37,23 @@ public sealed class MasksGenerateCommand : ICliCommand
                                          args.Double("fz-sigma", FelzenszwalbOptions.Default.Sigma),
                                          args.Int("fz-min-size", FelzenszwalbOptions.Default.MinSize));
         bool force = args.Flag("force"), noVerify = args.Flag("no-verify");
+        int workers = args.Int("workers", segName == "sam" ? 1 : Environment.ProcessorCount);
         args.EnsureAllUsed();
+        if (workers < 1) throw new CliUsageException($"--workers must be >= 1, got {workers}");
         if (scale is < 2 or > 8) throw new CliUsageException($"--scale must be 2..8, got {scale}");
 
-        IMaskRecordSource source = segName == "sam"
-            ? SamSource.Create(model ?? throw new CliUsageException("--segmenter sam needs --model <sam model json>"), ctx)
-            : new SegmenterRecordSource(new FelzenszwalbSegmenter(fz));
+        if (segName == "sam" && model is null) throw new CliUsageException("--segmenter sam needs --model <sam model json>");
+        Func<IMaskRecordSource> factory = segName == "sam"
+            ? () => SamSource.Create(model!, ctx)
+            : () => new SegmenterRecordSource(new FelzenszwalbSegmenter(fz));
+        IMaskRecordSource source = factory();
+        int made = 0;
+        IMaskRecordSource Next() => Interlocked.Increment(ref made) == 1 ? source : factory();
         var progress = new ConsoleProgress(ctx);
         MaskGenerationResult r;
         try
         {
-            r = MaskGeneration.GenerateFolder(images, outDir, source,
+            r = MaskGeneration.GenerateFolder(images, outDir, Next, workers,
                 new MaskGenerationOptions(from, scale, noEncode ? null : spe, force), progress,
                 line => ctx.Err.WriteLine(line), verifyChecksums: !noVerify);
         }

@@ -6,6 +6,7 @@ using SamDiffSR.Runtime;
 using SamDiffSR.Training;
 using SamDiffSR.Masks.Spe;
 using SamDiffSR.Data;
+using SamDiffSR.Training.Packs;
 
 namespace SamDiffSR.Cli.Commands;
 
@@ -17,7 +18,7 @@ public sealed class TrainCommand : ICliCommand
     public string Summary => "Train the RRDB encoder (stage 1) or SRDiff / SAM-DiffSR / SAM+SRDiff (stage 2); resumable.";
 
     public string Usage => """
-        samdiffsr train --stage rrdb|diffusion --hr <dir> --out <run dir> [--masks <dir of .npy>]
+        samdiffsr train --stage rrdb|diffusion --hr <dir> | --pack <file.srpack> --out <run dir> [--masks <dir of .npy>]
                         [--preset tiny|tinycpu|samdiffsrpaperx4|...] [--method srdiff|samdiffsr|samconcat]
                         [--modulation paper|official] [--loss l1|l2] [--steps N] [--batch B] [--patch P]
                         [--lr 2e-4] [--lr-schedule step|cosine|constant] [--lr-step 200000] [--lr-gamma 0.5]
@@ -25,17 +26,26 @@ public sealed class TrainCommand : ICliCommand
                         [--rrdb <stage-1 run|model folder|.pt>] [--resume] [--threads T]
                         [--flips] [--rotations] [--lr-up official|exact] [--mask-alignment aligned|official]
                         [--reduce zero|none|zscore] [--no-verify] [--precision fp32|bf16|fp16] [--cudnn-benchmark]
+                        [--pack <file.srpack>] [--in-memory] [--loader-workers 1] [--ready-lr]
           Defaults follow the paper (SAM-DiffSR, Paper modulation, L1 as the released code, cosine LR decay,
           160-px patches, batch 16, 400k steps, reduce = zero single-region patches); --modulation official and
           --lr-schedule step reproduce the released code. Writes config.json, log.csv and checkpoints/step_N/
           (each a model folder for 'sample' and 'eval'). --resume continues from the newest checkpoint.
-          log.csv: step, loss, lr, seconds (cumulative), data_seconds (the step's wait for its batch).
+          Data: --hr may be a folder of images, DIV2K_train_HR, Flickr2K_HR, or a folder holding them (DF2K). The
+          images (+ SPE maps) are packed once into <out>/data-pack/ (or into --pack FILE) and read
+          by window, so memory does not grow with the set. LR is MATLAB-exact imresize(HR, 1/s) as in the official
+          packer; --ready-lr uses the X_LR_bicubic/X<scale> folder beside X_HR instead. --loader-workers N threads
+          prepare batches ahead (0 = in the training thread); log.csv's data_wait_s is the time per step spent
+          waiting for data.
+          --pack FILE without --hr trains from a pack made by 'samdiffsr pack' as it is (its SPE maps included).
+          --in-memory loads everything as float64 instead (the old path; about 57 bytes per HR pixel).
         """ + "\n" + PrecisionCliOptions.Help;
 
     public int Run(CliArgs args, CliContext ctx)
     {
         var stage = args.Enum("stage", TrainingStage.Diffusion);
-        string hr = args.Require("hr"), outDir = args.Require("out");
+        string? hr = args.Get("hr");
+        string outDir = args.Require("out");
         string? masks = args.Get("masks"), rrdb = args.Get("rrdb");
         var preset = args.GetOr("preset", "tiny");
         var method = args.Enum("method", SrMethod.SamDiffSR);
@@ -56,7 +66,13 @@ public sealed class TrainCommand : ICliCommand
         var reduce = args.Enum("reduce", SpeReduce.AllSameToZero);
         var precision = PrecisionCliOptions.Parse(args);
         bool cudnnBenchmark = PrecisionCliOptions.CudnnBenchmark(args);
+        string? packPath = args.Get("pack");
+        bool inMemory = args.Flag("in-memory"), readyLr = args.Flag("ready-lr");
+        int loaderWorkers = args.Int("loader-workers", 1);
         args.EnsureAllUsed();
+        if (loaderWorkers < 0) throw new CliUsageException($"--loader-workers must be >= 0, got {loaderWorkers}");
+        if (inMemory && packPath is not null) throw new CliUsageException("--in-memory and --pack exclude each other");
+        if (hr is null && packPath is null) throw new CliUsageException("give --hr <dir of HR images> (or --pack <file> built by 'samdiffsr pack')");
 
         ModelConfig model;
         try { model = ModelConfig.Preset(preset); }
@@ -65,7 +81,7 @@ public sealed class TrainCommand : ICliCommand
         var diffusion = DiffusionOptions.For(method, modulation) with { Loss = loss, LrUp = lrUp };
         var config = new TrainConfig(stage, model, diffusion, new PatchOptions(patch, flips, rot, align, reduce), steps, batch,
             new LearningRateSchedule(sched, lr, lrStep, lrGamma, steps), clip, ema, seed, every, keep, Precision: precision).Validate();
-        if (config.NeedsMasks && masks is null)
+        if (config.NeedsMasks && masks is null && hr is not null)
             throw new CliUsageException($"--method {OptionNames.Of(method)} needs --masks <dir of SPE .npy> (make them with 'samdiffsr masks generate')");
 
         TorchRuntime.Initialize(threads);
@@ -75,14 +91,37 @@ public sealed class TrainCommand : ICliCommand
             : new MaskStore(masks, new MaskStoreOptions(ShapeMismatch: ShapeMismatchPolicy.TrimToImage), line => ctx.Err.WriteLine(line));
         var progress = new ConsoleProgress(ctx);
         TrainResult r;
+        TrainingPack? pack = null;
         try
         {
-            var data = SrPatchDataset.Load(hr, model.Scale, config.Patch, lrUp, store, !noVerify, line => ctx.Err.WriteLine(line), progress);
+            SrPatchSampler data;
+            if (inMemory)
+                data = SrPatchDataset.Load(hr!, model.Scale, config.Patch, lrUp, store, !noVerify, line => ctx.Err.WriteLine(line), progress).Sampler;
+            else if (hr is null)
+            {
+                // A ready pack (from 'samdiffsr pack'): used as it is; it carries its SPE maps.
+                pack = TrainingPack.Open(packPath!, lrUp, verify: !noVerify, progress);
+                progress.Finish();
+                if (pack.Scale != model.Scale) throw new InvalidDataException($"{pack.Path} was packed for x{pack.Scale}, the model is x{model.Scale}; build a pack with 'samdiffsr pack --scale {model.Scale}'");
+                data = SrPatchSampler.SkippingSmall(pack, config.Patch, line => ctx.Err.WriteLine(line));
+            }
+            else
+            {
+                var inputs = HrDatasetLayout.Resolve(hr, model.Scale);
+                foreach (var i in inputs)
+                    ctx.Err.WriteLine($"[train] HR {i.HrDirectory}" + (i.LrDirectory is null ? "" : readyLr ? $" with ready-made LR {i.LrDirectory}" : $" (ready-made LR {i.LrDirectory} not used; --ready-lr uses it)"));
+                var built = TrainingPackCache.Ensure(inputs, new TrainingPackOptions(model.Scale, store, readyLr, !noVerify), outDir, packPath,
+                                                     line => ctx.Err.WriteLine("[train] " + line), progress);
+                progress.Finish();
+                pack = TrainingPack.Open(built.Path, lrUp, verify: !noVerify, progress);
+                progress.Finish();
+                data = SrPatchSampler.SkippingSmall(pack, config.Patch, line => ctx.Err.WriteLine(line));
+            }
             progress.Finish();
             ctx.Err.WriteLine($"[train] {data.Count} training images ({data.Skipped.Count} skipped as smaller than the patch), stage {stage}, {method}");
-            r = SrTrainer.Run(config, data, outDir, resume, rrdb, line => ctx.Err.WriteLine("[train] " + line), progress);
+            r = SrTrainer.Run(config, data, outDir, resume, rrdb, line => ctx.Err.WriteLine("[train] " + line), progress, loaderWorkers: loaderWorkers);
         }
-        finally { progress.Finish(); }
+        finally { progress.Finish(); pack?.Dispose(); }
         ctx.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"trained steps {r.StartStep}..{r.EndStep}, last loss {r.LastLoss:F5}, {r.Seconds:F1} s; checkpoint {r.LatestCheckpoint}"));
         return 0;

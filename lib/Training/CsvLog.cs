@@ -29,12 +29,16 @@ public sealed class CsvLog : IDisposable
         if (File.Exists(path))
         {
             var lines = File.ReadAllLines(path);
-            if (lines.Length > 0 && lines[0] != header)
+            // A log written before columns were appended (its header a prefix of this one) is upgraded: old rows get NaN.
+            int oldCount = lines.Length == 0 ? columns.Count : lines[0].Split(',').Length;
+            if (lines.Length > 0 && lines[0] != header && !(oldCount < columns.Count && header.StartsWith(lines[0] + ",", StringComparison.Ordinal)))
                 throw new InvalidDataException($"{path}: CSV header '{lines[0]}' differs from '{header}'. Use a new run folder, or delete the log.");
-            foreach (var l in lines.Skip(1))
+            string pad = string.Concat(Enumerable.Repeat(",NaN", columns.Count - oldCount));
+            foreach (var line in lines.Skip(1))
             {
-                var parts = l.Split(',');
-                if (parts.Length != columns.Count) continue; // torn line
+                var parts = line.Split(',');
+                if (parts.Length != oldCount) continue; // torn line
+                var l = line + pad;
                 if (long.TryParse(parts[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out var s) && s < keepBelowStep) kept.Add(l);
             }
         }

@@ -29,7 +29,7 @@ public sealed record TrainResult(string RunDirectory, long StartStep, long EndSt
 /// Each step runs in its own dispose scope. Everything random in step k (batch, crops, flips, t, ε) is seeded from
 /// (seed, k), and checkpoints hold weights, Adam state, EMA and the step, so a run killed at any point and resumed
 /// with <c>resume: true</c> reproduces the uninterrupted run's losses exactly on CPU (fixed thread count).
-/// Files: <c>config.json</c>, <c>log.csv</c> (step, loss, lr, seconds), <c>checkpoints/step_N/</c> each holding
+/// Files: <c>config.json</c>, <c>log.csv</c> (step, loss, lr, seconds, data_wait_s), <c>checkpoints/step_N/</c> each holding
 /// <c>model.pt</c> (official state-dict layout), <c>config.json</c> (model), <c>diffusion.json</c>,
 /// <c>optimizer.bin</c>, <c>ema.pt</c> (optional) and <c>trainer.json</c>.
 /// </summary>
@@ -38,11 +38,9 @@ public static class SrTrainer
     /// <summary>The run folder's own <c>config.json</c> (the whole <see cref="TrainConfig"/>; each checkpoint also holds the model-only <see cref="ModelFolder.ConfigFile"/>).</summary>
     public const string RunConfigFile = "config.json";
 
-    /// <summary>Columns of <c>log.csv</c> (<c>data_seconds</c>: the step's wait for its batch).</summary>
-    public static readonly string[] LogColumns = ["step", "loss", "lr", "seconds", "data_seconds"];
+    /// <summary>Columns of <c>log.csv</c> (<c>data_wait_s</c>: mean wait per step for the batch since the previous row).</summary>
+    public static readonly string[] LogColumns = ["step", "loss", "lr", "seconds", "data_wait_s"];
 
-    /// <summary>The header of runs logged before <c>data_seconds</c> existed (still resumable).</summary>
-    public static readonly string[] LogColumnsWithoutDataWait = ["step", "loss", "lr", "seconds"];
 
     public const string OptimizerFile = "optimizer.bin", EmaFile = "ema.pt", TrainerStateFile = "trainer.json", LogFile = "log.csv";
 
@@ -58,7 +56,18 @@ public static class SrTrainer
     /// <param name="cancellationToken">Stops between steps (a checkpoint is written first).</param>
     public static TrainResult Run(TrainConfig config, SrPatchDataset data, string runDirectory, bool resume = false,
                                   string? rrdbWeights = null, Action<string>? log = null, IProgress<ProgressInfo>? progress = null,
-                                  long? stopAfterStep = null, CancellationToken cancellationToken = default)
+                                  long? stopAfterStep = null, CancellationToken cancellationToken = default) =>
+        Run(config, data.Sampler, runDirectory, resume, rrdbWeights, log, progress, stopAfterStep, cancellationToken);
+
+    /// <summary>
+    /// Runs (or resumes) a training run on batches cut by <paramref name="data"/> (in memory or from a
+    /// <see cref="Packs.TrainingPack"/>); <paramref name="loaderWorkers"/> background threads prepare batches ahead
+    /// (<see cref="PrefetchingBatchLoader"/>; 0 = in the training thread). The batches, and so the losses, do not
+    /// depend on the source or the worker count.
+    /// </summary>
+    public static TrainResult Run(TrainConfig config, SrPatchSampler data, string runDirectory, bool resume = false,
+                                  string? rrdbWeights = null, Action<string>? log = null, IProgress<ProgressInfo>? progress = null,
+                                  long? stopAfterStep = null, CancellationToken cancellationToken = default, int loaderWorkers = 1)
     {
         config.Validate();
         log ??= _ => { };
@@ -66,7 +75,7 @@ public static class SrTrainer
         runDirectory = Path.GetFullPath(runDirectory);
         Directory.CreateDirectory(runDirectory);
         var cfgPath = Path.Combine(runDirectory, RunConfigFile);
-        if (!resume && !File.Exists(cfgPath) && Directory.EnumerateFileSystemEntries(runDirectory).Any())
+        if (!resume && !File.Exists(cfgPath) && Directory.EnumerateFileSystemEntries(runDirectory).Any(e => Path.GetFileName(e) != Packs.TrainingPackCache.FolderName))
             throw new IOException($"{runDirectory} is not empty and holds no training run; choose a new or empty --out folder");
         var store = new CheckpointStore(Path.Combine(runDirectory, ModelFolder.CheckpointsFolder), config.KeepCheckpoints);
         var latest = store.Latest();
@@ -82,8 +91,10 @@ public static class SrTrainer
         }
         config.Save(cfgPath);
         if (config.Stage == TrainingStage.Diffusion)
-            config.Diffusion.RequireMasks(data.Images.All(i => i.Mask is not null), atInference: false,
-                data.Images.FirstOrDefault(i => i.Mask is null) is { } missing ? $"no SPE map for '{missing.Name}'" : null);
+        {
+            int missing = Enumerable.Range(0, data.Count).FirstOrDefault(i => !data.HasMask(i), -1);
+            config.Diffusion.RequireMasks(missing < 0, atInference: false, missing < 0 ? null : $"no SPE map for training image #{missing}");
+        }
 
         torch.manual_seed(config.Seed); // network initialisation
         using var nets = new SrDiffNetworks(config.Model);
@@ -116,12 +127,9 @@ public static class SrTrainer
         }
         var scaler = config.Precision == Precision.Fp16 ? new LossScaler() : null;
         if (resume && latest is { } ls && scaler != null) RestoreScaler(ls.Folder, scaler);
-        // 'seconds' is cumulative training time over all processes of the run; 'data_seconds' is the time this step
-        // waited for its batch (crops, flips, the copy to the device). Runs logged before that column keep their header.
-        var logPath = Path.Combine(runDirectory, LogFile);
-        string[] columns = File.Exists(logPath) && File.ReadLines(logPath).FirstOrDefault() == string.Join(',', LogColumnsWithoutDataWait)
-            ? LogColumnsWithoutDataWait : LogColumns;
-        using var csv = CsvLog.Open(logPath, columns, keepBelowStep: start);
+        using var csv = CsvLog.Open(Path.Combine(runDirectory, LogFile), LogColumns, keepBelowStep: start);
+        // 'seconds' is cumulative training time over all processes of the run; 'data_wait_s' is the mean time per step
+        // (since the previous row) the training thread waited for its batch.
         var kept = CsvLog.Read(csv.Path).Rows;
         double secondsOffset = kept.Count > 0 ? kept[^1][3] : 0;
 
@@ -130,6 +138,8 @@ public static class SrTrainer
         double lastLoss = double.NaN;
         string latestFolder = latest?.Folder ?? "";
         trainable.train();
+        using var loader = new PrefetchingBatchLoader(data, start, Math.Max(start, end), config.BatchSize, config.Seed, config.NeedsMasks, loaderWorkers);
+        double waitLogged = 0; long stepsLogged = start;
         for (long step = start; step < end; step++)
         {
             if (cancellationToken.IsCancellationRequested)
@@ -144,9 +154,7 @@ public static class SrTrainer
             {
                 double lr = config.Lr.At(step);
                 foreach (var g in adam.ParamGroups) g.LearningRate = lr;
-                var dataClock = Stopwatch.StartNew();
-                using var batch = data.GetBatch(step, config.BatchSize, config.Seed, config.NeedsMasks, device);
-                double dataSeconds = dataClock.Elapsed.TotalSeconds;
+                using var batch = loader.Take(step).ToBatch(device);
                 var gen = new Generator((ulong)SrPatchDataset.Mix(config.Seed, step, 0xD1FF), device.type == DeviceType.CUDA ? CPU : device);
                 adam.zero_grad();
                 Tensor loss;
@@ -176,9 +184,9 @@ public static class SrTrainer
                     throw new InvalidOperationException($"loss became {lastLoss} at step {step}; lower the learning rate or enable --grad-clip. The last checkpoint is intact: {latestFolder}");
                 if (step % config.LogEvery == 0 || step == end - 1)
                 {
-                    double seconds = Math.Round(secondsOffset + clock.Elapsed.TotalSeconds, 3);
-                    if (columns.Length == LogColumns.Length) csv.Append(step, lastLoss, lr, seconds, Math.Round(dataSeconds, 4));
-                    else csv.Append(step, lastLoss, lr, seconds);
+                    double wait = (loader.WaitSeconds - waitLogged) / (step + 1 - stepsLogged);
+                    waitLogged = loader.WaitSeconds; stepsLogged = step + 1;
+                    csv.Append(step, lastLoss, lr, Math.Round(secondsOffset + clock.Elapsed.TotalSeconds, 3), Math.Round(wait, 6));
                 }
             }
             progress?.Report(new ProgressInfo(config.Stage == TrainingStage.Rrdb ? "train rrdb" : "train", step + 1 - start, end - start, $"loss {lastLoss:F4}"));

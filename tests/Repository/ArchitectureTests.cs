@@ -14,7 +14,7 @@ public partial class ArchitectureTests
     [
         "Runtime", "IO", "Data",
         "Masks", "Masks.Formats", "Masks.Spe", "Masks.Segmenters", "Masks.Generation", "Masks.Sam",
-        "Schedules", "Models", "Diffusion", "Training",
+        "Schedules", "Models", "Diffusion", "Training", "Training.Packs",
         "Metrics", "Metrics.Perceptual", "Inference", "Verification", "Display", "Pipelines",
     ];
 

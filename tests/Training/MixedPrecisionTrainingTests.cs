@@ -75,7 +75,7 @@ public class MixedPrecisionTrainingTests
         Assert.False(bf16State.RootElement.TryGetProperty("lossScale", out _));
 
         var (cols, rows) = CsvLog.Read(Path.Combine(b16, SrTrainer.LogFile));
-        Assert.Equal("data_seconds", cols[^1]);
+        Assert.Equal("data_wait_s", cols[^1]);
         Assert.All(rows, r => Assert.InRange(r[4], 0, r[3] + 1e-3));   // a step's wait is part of the cumulative time
         Assert.Contains("\"Precision\": \"Bf16\"", File.ReadAllText(Path.Combine(b16, SrTrainer.RunConfigFile)));
     }
@@ -116,7 +116,8 @@ public class MixedPrecisionTrainingTests
         var r = SrTrainer.Run(cfg, data, run, resume: true);
         Assert.Equal((2L, 4L), (r.StartStep, r.EndStep));
         var (cols, rows) = CsvLog.Read(logPath);
-        Assert.Equal(SrTrainer.LogColumnsWithoutDataWait, cols);
+        Assert.Equal(SrTrainer.LogColumns, cols);                 // the old log is upgraded: earlier rows get NaN data waits
         Assert.Equal(4, rows.Count);
+        Assert.True(double.IsNaN(rows[0][4]) && double.IsNaN(rows[1][4]) && !double.IsNaN(rows[3][4]));
     }
 }

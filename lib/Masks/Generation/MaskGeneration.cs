@@ -40,7 +40,7 @@ public enum MaskFrom
     Lr,
 }
 
-/// <summary>Options of <see cref="MaskGeneration.GenerateFolder"/>.</summary>
+/// <summary>Options of <c>MaskGeneration.GenerateFolder</c>.</summary>
 /// <param name="From">HR or LR-upsampled input.</param>
 /// <param name="Scale">Scale used for the LR mode (and for modcropping in that mode).</param>
 /// <param name="Spe">SPE encoding of the .npy maps, or null to write only the amg JSON.</param>
@@ -59,44 +59,88 @@ public sealed record MaskGenerationResult(int Generated, int Skipped, int Total,
 /// </summary>
 public static class MaskGeneration
 {
+    /// <summary>Segments every image of a folder with one <paramref name="source"/>, one image at a time.</summary>
     public static MaskGenerationResult GenerateFolder(string imagesDirectory, string outDirectory, IMaskRecordSource source,
+                                                      MaskGenerationOptions? options = null, IProgress<ProgressInfo>? progress = null,
+                                                      Action<string>? log = null, bool verifyChecksums = true, CancellationToken cancellationToken = default) =>
+        GenerateFolder(imagesDirectory, outDirectory, () => source, 1, options, progress, log, verifyChecksums, cancellationToken);
+
+    /// <summary>
+    /// Segments the images of a folder on <paramref name="workers"/> threads, each with its own source from
+    /// <paramref name="sourceFactory"/> (segmenters need not be thread-safe) and its own SPE encoder. Each image's
+    /// outputs depend only on that image, so they are byte-identical to a serial run; resumable as the serial run.
+    /// </summary>
+    public static MaskGenerationResult GenerateFolder(string imagesDirectory, string outDirectory, Func<IMaskRecordSource> sourceFactory, int workers,
                                                       MaskGenerationOptions? options = null, IProgress<ProgressInfo>? progress = null,
                                                       Action<string>? log = null, bool verifyChecksums = true, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(sourceFactory);
+        if (workers < 1) throw new ArgumentOutOfRangeException(nameof(workers), $"workers must be >= 1, got {workers}");
         options ??= new MaskGenerationOptions();
         var folder = ImageFolder.Open(imagesDirectory, verifyChecksums);
         if (folder.Files.Count == 0) throw new InvalidDataException($"{imagesDirectory}: no PNG/JPEG/BMP images found");
         Directory.CreateDirectory(outDirectory);
-        var encoder = options.Spe is null ? null : new SpeEncoder(options.Spe);
-        int generated = 0, skipped = 0; long masks = 0;
+        int generated = 0, skipped = 0, done = 0, next = -1; long masks = 0;
+        string? name0 = null;
+        var gate = new object();
+        Exception? error = null;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        for (int i = 0; i < folder.Files.Count; i++)
+        void Work()
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var name = folder.FileName(i);
-            var stem = Path.GetFileNameWithoutExtension(name);
-            var jsonPath = Path.Combine(outDirectory, stem + ".json");
-            var npyPath = Path.Combine(outDirectory, stem + ".npy");
-            if (!options.Force && File.Exists(jsonPath) && (encoder is null || File.Exists(npyPath)))
+            try
             {
-                skipped++;
-                progress?.Report(new ProgressInfo("masks", i + 1, folder.Files.Count, $"{name} (done earlier)"));
-                continue;
+                var source = sourceFactory();
+                lock (gate) name0 ??= source.Name;
+                var encoder = options.Spe is null ? null : new SpeEncoder(options.Spe);
+                for (int i; (i = Interlocked.Increment(ref next)) < folder.Files.Count;)
+                {
+                    stop.Token.ThrowIfCancellationRequested();
+                    var name = folder.FileName(i);
+                    var stem = Path.GetFileNameWithoutExtension(name);
+                    var jsonPath = Path.Combine(outDirectory, stem + ".json");
+                    var npyPath = Path.Combine(outDirectory, stem + ".npy");
+                    string message;
+                    if (!options.Force && File.Exists(jsonPath) && (encoder is null || File.Exists(npyPath)))
+                    {
+                        Interlocked.Increment(ref skipped);
+                        message = $"{name} (done earlier)";
+                    }
+                    else
+                    {
+                        var img = folder.Load(i).ToRgb();
+                        if (options.From == MaskFrom.Lr)
+                        {
+                            img = ImageOps.Modcrop(img, options.Scale, name);
+                            img = MatlabResize.Upscale(MatlabResize.Downscale(img, options.Scale), options.Scale);
+                        }
+                        var records = source.Generate(img);
+                        Interlocked.Add(ref masks, records.Count);
+                        AmgJson.Write(jsonPath, records);
+                        if (encoder != null) NpyFile.Write(npyPath, encoder.Encode(records, img.Height, img.Width));
+                        Interlocked.Increment(ref generated);
+                        message = $"{name}: {records.Count} masks";
+                    }
+                    lock (gate) progress?.Report(new ProgressInfo("masks", ++done, folder.Files.Count, message));
+                }
             }
-            var img = folder.Load(i).ToRgb();
-            if (options.From == MaskFrom.Lr)
+            catch (Exception ex)
             {
-                img = ImageOps.Modcrop(img, options.Scale, name);
-                img = MatlabResize.Upscale(MatlabResize.Downscale(img, options.Scale), options.Scale);
+                lock (gate) error ??= ex;
+                stop.Cancel();
             }
-            var records = source.Generate(img);
-            masks += records.Count;
-            AmgJson.Write(jsonPath, records);
-            if (encoder != null) NpyFile.Write(npyPath, encoder.Encode(records, img.Height, img.Width));
-            generated++;
-            progress?.Report(new ProgressInfo("masks", i + 1, folder.Files.Count, $"{name}: {records.Count} masks"));
         }
-        log?.Invoke($"{source.Name}: {generated} generated, {skipped} already done, {folder.Files.Count} images");
+        if (workers == 1) Work();
+        else
+        {
+            var threads = Enumerable.Range(0, Math.Min(workers, folder.Files.Count))
+                .Select(w => new Thread(Work) { IsBackground = true, Name = $"masks-{w}" }).ToList();
+            foreach (var t in threads) t.Start();
+            foreach (var t in threads) t.Join();
+        }
+        if (error is OperationCanceledException && cancellationToken.IsCancellationRequested) cancellationToken.ThrowIfCancellationRequested();
+        if (error != null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error);
+        log?.Invoke($"{name0}: {generated} generated, {skipped} already done, {folder.Files.Count} images" + (workers > 1 ? $", {workers} workers" : ""));
         return new MaskGenerationResult(generated, skipped, folder.Files.Count, generated == 0 ? 0 : (double)masks / generated, clock.Elapsed.TotalSeconds);
     }
 }

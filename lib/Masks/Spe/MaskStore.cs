@@ -111,10 +111,20 @@ public sealed class MaskStore
         if (cropSize <= 0 || scale <= 0) throw new ArgumentOutOfRangeException(nameof(cropSize), "crop size and scale must be positive");
         if (top < 0 || left < 0 || top >= map.Height || left >= map.Width)
             throw new ArgumentOutOfRangeException(nameof(top), $"crop origin ({top}, {left}) is outside the {map.Height}×{map.Width} map");
-        int r0 = top / scale, r1 = Math.Min((top + cropSize) / scale, map.Height);
-        int c0 = left / scale, c1 = Math.Min((left + cropSize) / scale, map.Width);
-        var window = map.Crop(r0, c0, r1 - r0, c1 - c0);
-        int outH = Math.Min(cropSize, map.Height - top), outW = Math.Min(cropSize, map.Width - left);
-        return window.ResizeBilinear(outH, outW);
+        var (r0, c0, h, w, outH, outW) = OfficialMisalignedWindow(map.Height, map.Width, top, left, cropSize, scale);
+        return map.Crop(r0, c0, h, w).ResizeBilinear(outH, outW);
+    }
+
+    /// <summary>
+    /// The map window (rows [Top, Top+Height), cols [Left, Left+Width)) that <see cref="CropOfficialMisaligned"/> reads
+    /// for a map of <paramref name="mapHeight"/>×<paramref name="mapWidth"/>, and the size it is resized to.
+    /// </summary>
+    public static (int Top, int Left, int Height, int Width, int OutHeight, int OutWidth) OfficialMisalignedWindow(
+        int mapHeight, int mapWidth, int top, int left, int cropSize = 320, int scale = 4)
+    {
+        int r0 = top / scale, r1 = Math.Min((top + cropSize) / scale, mapHeight);
+        int c0 = left / scale, c1 = Math.Min((left + cropSize) / scale, mapWidth);
+        int outH = Math.Min(cropSize, mapHeight - top), outW = Math.Min(cropSize, mapWidth - left);
+        return (r0, c0, r1 - r0, c1 - c0, outH, outW);
     }
 }
