@@ -14,6 +14,9 @@ public static class SamplingCliOptions
     public static SamplingOptions Parse(CliArgs args, string stepsOption = "steps")
     {
         var kind = args.Enum("sampler", SamplerKind.Ddpm);
+        args.NotWith(stepsOption, kind == SamplerKind.Ddpm, "applies only to --sampler ddim (DDPM always runs all T steps of the model's schedule)");
+        args.NotWith("eta", kind == SamplerKind.Ddpm, "applies only to --sampler ddim");
+        args.NotWith("overlap", !args.Has("tile") || args.Get("tile") == "0", "applies only with --tile N > 0");
         int steps = args.Int(stepsOption, kind == SamplerKind.Ddim ? 50 : 100);
         double eta = args.Double("eta", 0);
         int tile = args.Int("tile", 0), overlap = args.Int("overlap", 8);

@@ -6,6 +6,7 @@ using SamDiffSR.Runtime;
 using SamDiffSR.Training;
 using SamDiffSR.Masks.Spe;
 using SamDiffSR.Data;
+using SamDiffSR.IO;
 
 namespace SamDiffSR.Cli.Commands;
 
@@ -22,7 +23,7 @@ public sealed class TrainCommand : ICliCommand
                         [--modulation paper|official] [--loss l1|l2] [--steps N] [--batch B] [--patch P]
                         [--lr 2e-4] [--lr-schedule step|cosine|constant] [--lr-step 200000] [--lr-gamma 0.5]
                         [--grad-clip X] [--ema D] [--seed S] [--checkpoint-every N] [--keep 3]
-                        [--rrdb <stage-1 run|model folder|.pt>] [--resume] [--threads T]
+                        [--rrdb <stage-1 run|model folder|.pt>] [--resume] [--threads T] [--max-pixels N]
                         [--flips] [--rotations] [--lr-up official|exact] [--mask-alignment aligned|official]
                         [--reduce zero|none|zscore] [--no-verify]
           Defaults follow the paper (SAM-DiffSR, Paper modulation, L1 as the released code, cosine LR decay,
@@ -53,7 +54,19 @@ public sealed class TrainCommand : ICliCommand
         var lrUp = args.Enum("lr-up", LrUpRecipe.Official);
         var align = args.Enum("mask-alignment", MaskAlignment.Aligned);
         var reduce = args.Enum("reduce", SpeReduce.AllSameToZero);
+        args.NotWith("rrdb", stage == TrainingStage.Rrdb, "applies only to --stage diffusion (stage 1 trains the RRDB itself)");
+        args.NotWith("lr-step", sched != LrScheduleKind.Step, "applies only to --lr-schedule step");
+        args.NotWith("lr-gamma", sched != LrScheduleKind.Step, "applies only to --lr-schedule step");
+        using var limit = args.MaxPixels();
         args.EnsureAllUsed();
+        if (steps < 1) throw new CliUsageException($"--steps must be >= 1, got {steps}");
+        if (batch < 1) throw new CliUsageException($"--batch must be >= 1, got {batch}");
+        if (every < 1) throw new CliUsageException($"--checkpoint-every must be >= 1, got {every}");
+        if (keep < 0) throw new CliUsageException($"--keep must be >= 0 (0 keeps all), got {keep}");
+        if (threads < 0) throw new CliUsageException($"--threads must be >= 0 (0 = all cores), got {threads}");
+        if (lr <= 0) throw new CliUsageException($"--lr must be > 0, got {lr}");
+        PathGuard.EnsureSeparate(outDir, "--out", new PathGuard.Input(hr, "--hr"), new PathGuard.Input(masks ?? "", "--masks"),
+                                 new PathGuard.Input(rrdb ?? "", "--rrdb"));
 
         ModelConfig model;
         try { model = ModelConfig.Preset(preset); }
@@ -64,11 +77,15 @@ public sealed class TrainCommand : ICliCommand
             new LearningRateSchedule(sched, lr, lrStep, lrGamma, steps), clip, ema, seed, every, keep).Validate();
         if (config.NeedsMasks && masks is null)
             throw new CliUsageException($"--method {OptionNames.Of(method)} needs --masks <dir of SPE .npy> (make them with 'samdiffsr masks generate')");
+        if (!config.NeedsMasks && masks is not null)
+            throw new CliUsageException(stage == TrainingStage.Rrdb
+                ? "--masks applies only to --stage diffusion"
+                : $"--masks applies only to --method samdiffsr|samconcat; --method {OptionNames.Of(method)} uses no masks");
 
         TorchRuntime.Initialize(threads);
         ctx.Err.WriteLine($"[train] {TorchRuntime.Describe()}");
         var store = masks is null || !config.NeedsMasks ? null
-            : new MaskStore(masks, new MaskStoreOptions(ShapeMismatch: ShapeMismatchPolicy.TrimToImage), line => ctx.Err.WriteLine(line));
+            : new MaskStore(masks, new MaskStoreOptions(ShapeMismatch: ShapeMismatchPolicy.TrimToImage, MaxTrim: model.Scale - 1), line => ctx.Err.WriteLine(line));
         var progress = new ConsoleProgress(ctx);
         TrainResult r;
         try
@@ -79,6 +96,11 @@ public sealed class TrainCommand : ICliCommand
             r = SrTrainer.Run(config, data, outDir, resume, rrdb, line => ctx.Err.WriteLine("[train] " + line), progress);
         }
         finally { progress.Finish(); }
+        if (r.StartStep == r.EndStep)
+        {
+            ctx.Out.WriteLine($"the run is already at step {r.EndStep} of --steps {steps}; nothing to train (checkpoint {r.LatestCheckpoint})");
+            return 0;
+        }
         ctx.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"trained steps {r.StartStep}..{r.EndStep}, last loss {r.LastLoss:F5}, {r.Seconds:F1} s; checkpoint {r.LatestCheckpoint}"));
         return 0;

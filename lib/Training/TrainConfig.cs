@@ -45,9 +45,12 @@ public sealed record TrainConfig(
         Model.Validate();
         Diffusion.Validate();
         Patch.Validate(Model.Scale);
+        Lr.Validate();
         if (Steps < 1) throw new InvalidDataException($"Steps must be >= 1, got {Steps}");
         if (BatchSize < 1) throw new InvalidDataException($"BatchSize must be >= 1, got {BatchSize}");
         if (CheckpointEvery < 1) throw new InvalidDataException($"CheckpointEvery must be >= 1, got {CheckpointEvery}");
+        if (GradClipNorm is double g && !double.IsFinite(g)) throw new InvalidDataException($"GradClipNorm must be finite, got {g}");
+        if (EmaDecay is double e && double.IsNaN(e)) throw new InvalidDataException("EmaDecay must be in (0, 1) when set, got NaN");
         if (GradClipNorm is <= 0) throw new InvalidDataException($"GradClipNorm must be > 0 when set, got {GradClipNorm}");
         if (EmaDecay is <= 0 or >= 1) throw new InvalidDataException($"EmaDecay must be in (0, 1) when set, got {EmaDecay}");
         if (Stage == TrainingStage.Diffusion && Diffusion.Method == SrMethod.SamConcat && Model.ExtraInputChannels != 1)
