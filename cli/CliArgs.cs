@@ -66,7 +66,8 @@ public sealed class CliArgs
     {
         _used.Add(name);
         if (!_opts.TryGetValue(name, out var v)) return null;
-        return v ?? throw new CliUsageException($"--{name} needs a value (--{name} <value>)");
+        if (v is null || v.Trim().Length == 0) throw new CliUsageException($"--{name} needs a value (--{name} <value>), got {(v is null ? "none" : "an empty string")}");
+        return v;
     }
 
     public string Require(string name) =>

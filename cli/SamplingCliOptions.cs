@@ -19,7 +19,8 @@ public static class SamplingCliOptions
         args.NotWith("overlap", !args.Has("tile") || args.Get("tile") == "0", "applies only with --tile N > 0");
         int steps = args.Int(stepsOption, kind == SamplerKind.Ddim ? 50 : 100);
         double eta = args.Double("eta", 0);
-        int tile = args.Int("tile", 0), overlap = args.Int("overlap", 8);
+        int tile = args.Int("tile", 0, min: 0), overlap = args.Int("overlap", 8, min: 0);
+        if (tile > 0 && overlap * 2 >= tile) throw new CliUsageException($"--overlap ({overlap}) must be less than half of --tile ({tile})");
         try { return new SamplingOptions(kind, steps, eta, DdimSpacing.Uniform, tile, overlap).Validate(int.MaxValue); }
         catch (ArgumentException ex) { throw new CliUsageException(ex.Message); }
     }

@@ -36,7 +36,8 @@ public sealed class BicubicCommand : ICliCommand
         args.EnsureAllUsed();
 
         var folder = ImageFolder.Open(hr);
-        folder.CheckAll();
+        var sizes = folder.CheckAll();
+        for (int i = 0; i < folder.Count; i++) QualityMetrics.RequireMeasurable(folder.Files[i], sizes[i].Width, sizes[i].Height, scale, conv);
         var progress = new ConsoleProgress(ctx);
         SetEvaluation ev;
         PerceptualSetScores? extra;

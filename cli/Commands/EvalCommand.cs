@@ -42,7 +42,6 @@ public sealed class EvalCommand : ICliCommand
         var metrics = MetricsCliOptions.Parse(args);
         using var limit = args.MaxPixels();
         args.EnsureAllUsed();
-        if (!Directory.Exists(hr)) throw new DirectoryNotFoundException($"HR folder not found: {hr}");
         if (outDir != null)
             PathGuard.EnsureSeparate(outDir, "--out", new PathGuard.Input(hr, "--hr"), new PathGuard.Input(ckpt, "--checkpoint"));
         ImageFolder.Open(hr, !noVerify).CheckAll(maxImages);   // every input checked before the model loads or anything is written

@@ -65,12 +65,18 @@ public sealed class TrainCommand : ICliCommand
         if (keep < 0) throw new CliUsageException($"--keep must be >= 0 (0 keeps all), got {keep}");
         if (threads < 0) throw new CliUsageException($"--threads must be >= 0 (0 = all cores), got {threads}");
         if (lr <= 0) throw new CliUsageException($"--lr must be > 0, got {lr}");
+        if (ema is <= 0 or >= 1) throw new CliUsageException($"--ema must be a decay in (0, 1), e.g. 0.999, got {ema}");
+        if (clip is <= 0) throw new CliUsageException($"--grad-clip must be > 0, got {clip}");
+        if (lrGamma <= 0) throw new CliUsageException($"--lr-gamma must be > 0, got {lrGamma}");
+        if (lrStep < 1) throw new CliUsageException($"--lr-step must be >= 1, got {lrStep}");
         PathGuard.EnsureSeparate(outDir, "--out", new PathGuard.Input(hr, "--hr"), new PathGuard.Input(masks ?? "", "--masks"),
                                  new PathGuard.Input(rrdb ?? "", "--rrdb"));
 
         ModelConfig model;
         try { model = ModelConfig.Preset(preset); }
         catch (ArgumentException ex) { throw new CliUsageException(ex.Message); }
+        if (patch < 8 || patch % 8 != 0 || patch % model.Scale != 0)
+            throw new CliUsageException($"--patch must be a positive multiple of 8 and of the scale {model.Scale}, got {patch}");
         if (method == SrMethod.SamConcat && model.ExtraInputChannels == 0) model = model with { ExtraInputChannels = 1 };
         var diffusion = DiffusionOptions.For(method, modulation) with { Loss = loss, LrUp = lrUp };
         var config = new TrainConfig(stage, model, diffusion, new PatchOptions(patch, flips, rot, align, reduce), steps, batch,

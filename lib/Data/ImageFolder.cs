@@ -42,6 +42,8 @@ public sealed class ImageFolder
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
         var dir = Path.GetFullPath(directory);
+        if (File.Exists(dir))
+            throw new DirectoryNotFoundException($"'{directory}' is a file, not a folder: pass the folder of PNG/JPEG/BMP images that holds it.");
         if (!System.IO.Directory.Exists(dir))
             throw new DirectoryNotFoundException($"image folder not found: '{directory}'. Pass an existing folder of PNG/JPEG/BMP images.");
         var files = System.IO.Directory.EnumerateFiles(dir)

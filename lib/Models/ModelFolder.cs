@@ -50,6 +50,9 @@ public static class ModelFolder
         var ckDir = Path.Combine(path, CheckpointsFolder);
         var ck = Directory.Exists(ckDir) ? new CheckpointStore(ckDir, keep: 0).Latest(Problem, log) : null;
         if (ck is { } c) return c.Folder;
+        if (Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(path))) == CheckpointsFolder
+            && new CheckpointStore(path, keep: 0).Latest(Problem, log) is { } inner)
+            return inner.Folder;   // the checkpoints/ folder of a run itself
         throw new FileNotFoundException($"{path} holds neither {ModelFile} nor {CheckpointsFolder}/: is it a training run or model folder?", path);
     }
 

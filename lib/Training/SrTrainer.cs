@@ -67,12 +67,14 @@ public static class SrTrainer
         bool fresh = !existed || !Directory.EnumerateFileSystemEntries(runDirectory).Any();
         if (!resume && !fresh && !File.Exists(cfgPath))
             throw new IOException($"{runDirectory} is not empty and holds no training run; choose a new or empty --out folder");
+        if (resume && !File.Exists(cfgPath)) log($"--resume: {runDirectory} holds no run yet; starting a new one");
         if (File.Exists(cfgPath))
         {
             if (!resume) throw new IOException($"{runDirectory} already holds a run; pass --resume to continue it or choose a new --out folder");
             var old = TrainConfig.Load(cfgPath);
             if (!old.CompatibleForResume(config))
-                throw new InvalidDataException($"{cfgPath}: the run was started with a different configuration; resume with the same options (only --steps may change) or use a new --out folder");
+                throw new InvalidDataException($"{cfgPath}: the run was started with a different configuration ({old.DescribeDifferences(config)}); " +
+                                               "resume with the same options (only --steps may change) or use a new --out folder");
             if (config.Lr.Kind == LrScheduleKind.Cosine && old.Lr.TotalSteps != config.Lr.TotalSteps)
                 log($"note: the cosine learning-rate decay now spans {config.Lr.TotalSteps} steps (the run was started with {old.Lr.TotalSteps}); " +
                     "from the resumed step on the rate follows the new curve, so the run differs from one started with the new --steps");

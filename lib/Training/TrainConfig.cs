@@ -100,5 +100,30 @@ public sealed record TrainConfig(
     /// CLI ties to the step count (so a run can be extended; see <see cref="SrTrainer"/>, which logs the change).</summary>
     public bool CompatibleForResume(TrainConfig other) => ForResume(this) == ForResume(other);
 
+    /// <summary>
+    /// The settings that differ from <paramref name="other"/> for resume purposes, as "path: this → other" (JSON paths
+    /// of the run's config.json, e.g. "Patch.HrPatch: 32 → 64"); empty when compatible.
+    /// </summary>
+    public string DescribeDifferences(TrainConfig other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        var a = System.Text.Json.Nodes.JsonNode.Parse(ForResume(this).ToJson());
+        var b = System.Text.Json.Nodes.JsonNode.Parse(ForResume(other).ToJson());
+        var diffs = new List<string>();
+        void Walk(System.Text.Json.Nodes.JsonNode? x, System.Text.Json.Nodes.JsonNode? y, string path)
+        {
+            if (x is System.Text.Json.Nodes.JsonObject ox && y is System.Text.Json.Nodes.JsonObject oy)
+            {
+                foreach (var key in ox.Select(p => p.Key).Union(oy.Select(p => p.Key)))
+                    Walk(ox[key], oy[key], path.Length == 0 ? key : path + "." + key);
+                return;
+            }
+            string sx = x?.ToJsonString() ?? "null", sy = y?.ToJsonString() ?? "null";
+            if (sx != sy) diffs.Add($"{path}: {sx} → {sy}");
+        }
+        Walk(a, b, "");
+        return diffs.Count == 0 ? "none" : string.Join("; ", diffs);
+    }
+
     private static TrainConfig ForResume(TrainConfig c) => c with { Steps = 0, Lr = c.Lr with { TotalSteps = 0 } };
 }

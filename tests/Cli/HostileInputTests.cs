@@ -199,4 +199,78 @@ public class HostileInputTests
             "img1.npy", "NaN");
         Assert.False(Directory.Exists(run));
     }
+
+    /// <summary>The bad inputs found by trying the CLI as a new user (docs/hostile-inputs.md, second table).</summary>
+    [Fact]
+    public void NewUserFindings_AreOneLineErrors_NamingTheOptionOrFile()
+    {
+        using var t = new TempDir();
+        var hr = HrFolder(t, count: 2);
+        AssertRefused(Run("train", "--stage", "rrdb", "--hr", "", "--out", t.Sub("r")), "--hr needs a value");
+        AssertRefused(Run("train", "--stage", "rrdb", "--hr", hr, "--out", t.Sub("r"), "--ema", "1.5"), "--ema");
+        AssertRefused(Run("train", "--stage", "rrdb", "--hr", hr, "--out", t.Sub("r"), "--patch", "30"), "--patch");
+        AssertRefused(Run("eval", "--checkpoint", t.Sub("run"), "--hr", hr, "--tile", "-5"), "--tile must be >= 0");
+        AssertRefused(Run("sample", "--checkpoint", t.Sub("run"), "--input", hr, "--out", t.Sub("sr"), "--overlap", "4"), "--overlap applies only");
+        AssertRefused(Run("bicubic", "--hr", Path.Combine(hr, "img0.png"), "--scale", "4"), "is a file, not a folder");
+        // Two inputs with one stem would overwrite each other's output.
+        var twin = t.Sub("twin");
+        Directory.CreateDirectory(twin);
+        File.Copy(Path.Combine(hr, "img0.png"), Path.Combine(twin, "a.png"));
+        using (var img = SixLabors.ImageSharp.Image.LoadPixelData<SixLabors.ImageSharp.PixelFormats.Rgb24>(Textured(40, 40, 3).Data, 40, 40))
+            SixLabors.ImageSharp.ImageExtensions.SaveAsBmp(img, Path.Combine(twin, "a.bmp"));
+        AssertRefused(Run("degrade", "--hr", twin, "--scale", "4", "--out", t.Sub("lr")), "a.bmp and a.png", "a.png");
+        Assert.False(Directory.Exists(t.Sub("lr")));
+        // Images too small to measure are named before any model work.
+        var tiny = t.Sub("tiny");
+        Directory.CreateDirectory(tiny);
+        ImageIO.SavePng(Textured(12, 12, 1), Path.Combine(tiny, "t.png"));
+        AssertRefused(Run("bicubic", "--hr", tiny, "--scale", "4"), "t.png", "too small");
+    }
+
+    [Fact]
+    public void Train_ResumeWithOtherOptions_NamesTheDifferingSetting()
+    {
+        using var t = new TempDir();
+        var hr = HrFolder(t, count: 2, size: 64);
+        var run = t.Sub("run");
+        string[] Args(string patch, bool resume) => [
+            "train", "--stage", "rrdb", "--hr", hr, "--out", run, "--preset", "tiny", "--steps", "1", "--batch", "1", "--patch", patch,
+            "--threads", "1", "--no-verify", .. (resume ? new[] { "--resume" } : [])];
+        Assert.Equal(0, Run(Args("32", false)).Code);
+        AssertRefused(Run(Args("64", true)), "HrPatch: 32 → 64");
+    }
+
+    /// <summary>A bind mount of the HR folder (same inode, another path): needs root to mount; skipped (returns) otherwise.</summary>
+    [Fact]
+    public void Degrade_OutIsABindMountOfTheHrFolder_IsRefused()
+    {
+        using var t = new TempDir();
+        var hr = HrFolder(t, count: 1);
+        var bind = t.Sub("bind");
+        Directory.CreateDirectory(bind);
+        if (!Mount("--bind", hr, bind)) return;   // not root / no mount namespace: nothing to test here
+        try
+        {
+            var before = Hashes(hr);
+            AssertRefused(Run("degrade", "--hr", hr, "--scale", "4", "--out", bind), "same folder as --hr");
+            AssertRefused(Run("degrade", "--hr", hr, "--scale", "4", "--out", Path.Combine(bind, "lr")), "lies inside --hr");
+            Assert.Equal(before, Hashes(hr));
+        }
+        finally { Mount(null, bind, null); }
+    }
+
+    private static bool Mount(string? flag, string a, string? b)
+    {
+        try
+        {
+            var psi = new System.Diagnostics.ProcessStartInfo(flag is null ? "umount" : "mount") { RedirectStandardError = true, RedirectStandardOutput = true };
+            if (flag != null) psi.ArgumentList.Add(flag);
+            psi.ArgumentList.Add(a);
+            if (b != null) psi.ArgumentList.Add(b);
+            using var p = System.Diagnostics.Process.Start(psi)!;
+            p.WaitForExit(10_000);
+            return p.ExitCode == 0;
+        }
+        catch (System.ComponentModel.Win32Exception) { return false; }
+    }
 }

@@ -55,8 +55,8 @@ public sealed class MaskStore
                 return SpeMap.Zeros(imageHeight, imageWidth);
             }
             throw new FileNotFoundException(
-                $"no SPE map for image {imagePath}: expected {path}. Run 'samdiffsr masks encode' on the image's SAM JSON, " +
-                "or allow zeros with MissingMaskPolicy.UseZeros.", path);
+                $"no SPE map for image {imagePath}: expected {path}. Make the maps of these very images with 'samdiffsr masks generate " +
+                "--images <HR folder> --out <masks folder>' (or 'masks encode' from SAM JSON); in code, MissingMaskPolicy.UseZeros substitutes zeros.", path);
         }
         var header = NpyFile.ReadHeader(path);
         if (header.IsObjectArray && Options.Missing == MissingMaskPolicy.UseZeros)
