@@ -18,6 +18,8 @@ public static class QualityMetrics
     /// </summary>
     public static void RequireMeasurable(string name, int width, int height, int scale, MetricConvention convention = MetricConvention.YDouble)
     {
+        if (width < scale || height < scale)
+            throw new InvalidDataException($"{name}: {width}x{height} is smaller than the scale {scale}; remove it or use a smaller scale");
         int border = convention is MetricConvention.YDouble or MetricConvention.YUint8 ? scale : 0;
         int w = width - width % scale - 2 * border, h = height - height % scale - 2 * border;
         if (w < 11 || h < 11)

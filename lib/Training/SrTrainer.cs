@@ -67,7 +67,7 @@ public static class SrTrainer
         bool fresh = !existed || !Directory.EnumerateFileSystemEntries(runDirectory).Any();
         if (!resume && !fresh && !File.Exists(cfgPath))
             throw new IOException($"{runDirectory} is not empty and holds no training run; choose a new or empty --out folder");
-        if (resume && !File.Exists(cfgPath)) log($"--resume: {runDirectory} holds no run yet; starting a new one");
+        if (resume && !File.Exists(cfgPath)) log($"resume: {runDirectory} holds no run yet; starting a new one");
         if (File.Exists(cfgPath))
         {
             if (!resume) throw new IOException($"{runDirectory} already holds a run; pass --resume to continue it or choose a new --out folder");
@@ -80,8 +80,14 @@ public static class SrTrainer
                     "from the resumed step on the rate follows the new curve, so the run differs from one started with the new --steps");
         }
         if (config.Stage == TrainingStage.Diffusion)
-            config.Diffusion.RequireMasks(data.Images.All(i => i.Mask is not null), atInference: false,
-                data.Images.FirstOrDefault(i => i.Mask is null) is { } missing ? $"no SPE map for '{missing.Name}'" : null);
+        {
+            try
+            {
+                config.Diffusion.RequireMasks(data.Images.All(i => i.Mask is not null), atInference: false,
+                    data.Images.FirstOrDefault(i => i.Mask is null) is { } missing ? $"no SPE map for '{missing.Name}'" : null);
+            }
+            catch (ArgumentException ex) { throw new InvalidDataException(ex.Message, ex); }   // the data set, not an argument, is at fault
+        }
         if (config.Stage == TrainingStage.Diffusion && rrdbWeights != null) CheckRrdbSource(rrdbWeights, config.Model);
         var candidates = new List<(long Step, string Folder)>();
         if (resume && Directory.Exists(ckDir))
