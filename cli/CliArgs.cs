@@ -125,7 +125,15 @@ public sealed class CliArgs
     /// </summary>
     public IDisposable MaxPixels()
     {
-        long n = Long("max-pixels", SamDiffSR.Data.ImageLoadOptions.DefaultMaxPixels);
+        // An integer, also in exponent form (1e9), as the earlier degrade option accepted.
+        var v = Get("max-pixels");
+        long n = SamDiffSR.Data.ImageLoadOptions.DefaultMaxPixels;
+        if (v != null && !long.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out n))
+        {
+            if (!double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) || !double.IsFinite(d) || d != Math.Floor(d) || d > long.MaxValue)
+                throw new CliUsageException($"--max-pixels expects a whole number of pixels, got '{v}'");
+            n = (long)d;
+        }
         if (n < 1) throw new CliUsageException($"--max-pixels must be >= 1, got {n}");
         return SamDiffSR.Data.ImageLoadOptions.UseDefault(new SamDiffSR.Data.ImageLoadOptions(n));
     }

@@ -147,6 +147,8 @@ public class HostileInputTests
         AssertRefused(Run("train", "--stage", "rrdb", "--hr", hr, "--out", t.Sub("r"), "--preset", "tiny", "--patch", "16", "--threads", "1", "--max-pixels", "100"), "--max-pixels");
         AssertRefused(Run("bicubic", "--hr", hr, "--scale", "4", "--max-pixels", "0"), "--max-pixels must be >= 1");
         Assert.Equal(0, Run("bicubic", "--hr", hr, "--scale", "4").Code);   // the limit was for that call only
+        Assert.Equal(0, Run("bicubic", "--hr", hr, "--scale", "4", "--max-pixels", "1e9").Code);   // exponent form accepted
+        AssertRefused(Run("bicubic", "--hr", hr, "--scale", "4", "--max-pixels", "1.5"), "--max-pixels expects a whole number");
     }
 
     [Fact]
