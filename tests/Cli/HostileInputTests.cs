@@ -230,6 +230,17 @@ public class HostileInputTests
     }
 
     [Fact]
+    public void BenchOut_ThatCannotTakeTheReport_IsRefusedBeforeMeasuring()
+    {
+        using var t = new TempDir();
+        var cfg = t.Sub("config.json");
+        File.WriteAllText(cfg, "{\"hidden_size\": 8}");
+        AssertRefused(Run("bench", "train", "--preset", "tiny", "--runs", "1", "--warmup", "0", "--out", cfg), "not an array");
+        Assert.Equal("{\"hidden_size\": 8}", File.ReadAllText(cfg));
+        AssertRefused(Run("bench", "train", "--preset", "tiny", "--runs", "1", "--warmup", "0", "--out", t.Path), "is a folder");
+    }
+
+    [Fact]
     public void Train_ResumeWithOtherOptions_NamesTheDifferingSetting()
     {
         using var t = new TempDir();
