@@ -44,7 +44,10 @@ public static class SrTrainer
     /// <param name="config">The run's configuration.</param>
     /// <param name="data">Training patches (with SPE maps when the method needs them).</param>
     /// <param name="runDirectory">Run folder (created).</param>
-    /// <param name="resume">Continue from the newest checkpoint if there is one; otherwise a non-empty run folder is an error.</param>
+    /// <param name="resume">Continue from the newest intact checkpoint if there is one (a damaged newer one is skipped and
+    /// logged); otherwise a non-empty run folder is an error. Resuming a run already past <c>config.Steps</c> is an error.
+    /// Every check runs before the run folder is created, and a start that fails before its first checkpoint removes
+    /// what it created, so the corrected rerun is never blocked.</param>
     /// <param name="rrdbWeights">Stage 2: a stage-1 run folder, checkpoint folder or RRDB/full state-dict file (null = random RRDB, logged).</param>
     /// <param name="log">Receives human-readable lines.</param>
     /// <param name="progress">One unit per step.</param>
@@ -62,8 +65,8 @@ public static class SrTrainer
         var ckDir = Path.Combine(runDirectory, ModelFolder.CheckpointsFolder);
 
         // Every check that can fail runs before anything is created, so a corrected rerun is never blocked.
+        if (File.Exists(runDirectory)) throw new IOException($"{runDirectory} is a file; choose a folder for the run (--out)");
         bool existed = Directory.Exists(runDirectory);
-        if (existed && File.Exists(runDirectory)) throw new IOException($"{runDirectory} is a file; choose a folder for the run");
         bool fresh = !existed || !Directory.EnumerateFileSystemEntries(runDirectory).Any();
         if (!resume && !fresh && !File.Exists(cfgPath))
             throw new IOException($"{runDirectory} is not empty and holds no training run; choose a new or empty --out folder");
