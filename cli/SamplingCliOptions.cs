@@ -16,9 +16,13 @@ public static class SamplingCliOptions
     public static SamplingOptions Parse(CliArgs args, string stepsOption = "steps")
     {
         var kind = args.Enum("sampler", SamplerKind.Ddpm);
+        args.NotWith(stepsOption, kind == SamplerKind.Ddpm, "applies only to --sampler ddim or jump (DDPM always runs all T steps of the model's schedule)");
+        args.NotWith("eta", kind != SamplerKind.Ddim, "applies only to --sampler ddim (the exact jump has no free noise level)");
+        args.NotWith("overlap", !args.Has("tile") || args.Get("tile") == "0", "applies only with --tile N > 0");
         int steps = args.Int(stepsOption, kind switch { SamplerKind.Ddim => 50, SamplerKind.Jump => 0, _ => 100 });
         double eta = args.Double("eta", 0);
-        int tile = args.Int("tile", 0), overlap = args.Int("overlap", 8);
+        int tile = args.Int("tile", 0, min: 0), overlap = args.Int("overlap", 8, min: 0);
+        if (tile > 0 && overlap * 2 >= tile) throw new CliUsageException($"--overlap ({overlap}) must be less than half of --tile ({tile})");
         var precision = PrecisionCliOptions.Parse(args);
         try { return new SamplingOptions(kind, steps, eta, DdimSpacing.Uniform, tile, overlap, precision).Validate(int.MaxValue); }
         catch (ArgumentException ex) { throw new CliUsageException(ex.Message); }

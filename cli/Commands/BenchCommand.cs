@@ -68,6 +68,13 @@ public abstract class BenchCommandBase : ICliCommand
             try { OpenMpSettings.SetWaitPolicy(ompWait); }
             catch (ArgumentException ex) { throw new CliUsageException(ex.Message); }
         }
+        if (outPath is not null)
+        {
+            // Checked before the (minutes-long) measurement, so that a bad --out does not waste it.
+            if (Directory.Exists(outPath)) throw new IOException($"--out '{outPath}' is a folder; give a JSON file name to append the report to.");
+            PathGuard.EnsureFolderPath(Path.GetDirectoryName(Path.GetFullPath(outPath))!, "--out");
+            ReadJsonArray(outPath);
+        }
         if (device is not ("cpu" or "cuda")) throw new CliUsageException($"--device must be cpu or cuda, got '{device}'");
         TorchRuntime.Initialize(threads: threads, preferCuda: device == "cuda");
         if (device == "cuda" && TorchRuntime.Device.type != TorchSharp.DeviceType.CUDA)
@@ -112,6 +119,14 @@ public abstract class BenchCommandBase : ICliCommand
     /// <exception cref="InvalidDataException">The file exists but does not hold a JSON array.</exception>
     public static void AppendToJsonArray(string path, JsonNode item)
     {
+        var arr = ReadJsonArray(path);
+        arr.Add(item.DeepClone());
+        AtomicFile.WriteAllText(path, arr.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+    }
+
+    /// <summary>The JSON array held by <paramref name="path"/> (empty when the file is missing or empty); anything else is an error naming the file.</summary>
+    public static JsonArray ReadJsonArray(string path)
+    {
         JsonArray arr;
         if (File.Exists(path) && new FileInfo(path).Length > 0)
         {
@@ -125,8 +140,7 @@ public abstract class BenchCommandBase : ICliCommand
                 $"{path} holds a JSON {node?.GetValueKind().ToString().ToLowerInvariant() ?? "null"}, not an array; --out appends to a JSON array: give a new file name.");
         }
         else arr = new JsonArray();
-        arr.Add(item.DeepClone());
-        AtomicFile.WriteAllText(path, arr.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        return arr;
     }
 }
 

@@ -16,7 +16,7 @@ public sealed class BicubicCommand : ICliCommand
     public string Name => "bicubic";
     public string Summary => "PSNR/SSIM of the MATLAB bicubic baseline on a folder of HR images (per image and mean).";
     public string Usage => "samdiffsr bicubic --hr <dir> --scale <s> [--y-convention double|uint8|rgb|pyiqa] [--json]\n" +
-                           "                  [--metrics psnr,ssim,artifact,fid,lpips,maniqa] [--fid-onnx F] [--lpips-onnx F] [--maniqa-onnx F]\n" +
+                           "                  [--metrics psnr,ssim,artifact,fid,lpips,maniqa] [--fid-onnx F] [--lpips-onnx F] [--maniqa-onnx F] [--max-pixels N]\n" +
                            "  double: Y from rgb2ycbcr(im2double), shave s (RCAN/EDSR tables; default)\n" +
                            "  uint8:  Y from rgb2ycbcr on uint8, shave s (SelfExSR)\n" +
                            "  rgb:    RGB, skimage PSNR/SSIM, no shave (SRDiff Measure)\n" +
@@ -32,9 +32,12 @@ public sealed class BicubicCommand : ICliCommand
         var conv = args.Enum("y-convention", MetricConvention.YDouble);
         bool json = args.Flag("json");
         var metrics = MetricsCliOptions.Parse(args);
+        using var limit = args.MaxPixels();
         args.EnsureAllUsed();
 
         var folder = ImageFolder.Open(hr);
+        var sizes = folder.CheckAll();
+        for (int i = 0; i < folder.Count; i++) QualityMetrics.RequireMeasurable(folder.Files[i], sizes[i].Width, sizes[i].Height, scale, conv);
         var progress = new ConsoleProgress(ctx);
         SetEvaluation ev;
         PerceptualSetScores? extra;

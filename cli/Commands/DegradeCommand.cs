@@ -1,4 +1,5 @@
 using SamDiffSR.Data;
+using SamDiffSR.IO;
 
 namespace SamDiffSR.Cli.Commands;
 
@@ -17,12 +18,15 @@ public sealed class DegradeCommand : ICliCommand
         var hr = args.Require("hr");
         var outDir = args.Require("out");
         int scale = ScaleOption.Parse(args);
-        long maxPixels = (long)args.Double("max-pixels", ImageLoadOptions.DefaultMaxPixels);
+        using var limit = args.MaxPixels();
         args.EnsureAllUsed();
 
-        var folder = ImageFolder.Open(hr, options: new ImageLoadOptions(maxPixels));
-        if (Path.GetFullPath(outDir) == folder.Directory)
-            throw new ArgumentException($"--out '{outDir}' is the HR folder; choose another folder so that HR images are not overwritten");
+        PathGuard.EnsureSeparate(outDir, "--out", new PathGuard.Input(hr, "--hr"));
+        var folder = ImageFolder.Open(hr);
+        folder.CheckAll();   // every input checked before the first output is written
+        var clash = folder.Files.GroupBy(f => Path.GetFileNameWithoutExtension(f), StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
+        if (clash != null)
+            throw new InvalidDataException($"{string.Join(" and ", clash.Select(Path.GetFileName))} would both be written as {clash.Key}.png in --out; rename one of them");
         var progress = new ConsoleProgress(ctx);
         try
         {
@@ -46,8 +50,8 @@ internal static class ScaleOption
 {
     public static int Parse(CliArgs args)
     {
-        int s = args.Int("scale", -1);
-        if (s == -1) throw new CliUsageException("missing required option --scale");
+        if (!args.Has("scale")) throw new CliUsageException("missing required option --scale");
+        int s = args.Int("scale", 4);
         if (s is < 2 or > 8) throw new CliUsageException($"--scale must be an integer SR factor 2..8 (usually 2, 3 or 4), got {s}");
         return s;
     }

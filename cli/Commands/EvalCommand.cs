@@ -1,5 +1,6 @@
 using System.Globalization;
 using SamDiffSR.Data;
+using SamDiffSR.IO;
 using SamDiffSR.Diffusion;
 using SamDiffSR.Inference;
 using SamDiffSR.Masks;
@@ -21,7 +22,7 @@ public sealed class EvalCommand : ICliCommand
 
     public string Usage => $"""
         samdiffsr eval --checkpoint <run|model folder> --hr <dir> [--scale 4] [--out <dir for SR PNGs>] [--json]
-                       [--y-convention double|uint8|rgb|pyiqa] [--seed 0] [--threads T] [--max-images N]
+                       [--y-convention double|uint8|rgb|pyiqa] [--seed 0] [--threads T] [--max-images N] [--max-pixels N]
                        [--sampler ddpm|ddim] [--steps k] [--eta 0] [--tile 0] [--overlap 8] [--no-verify]
                        [--metrics psnr,ssim,artifact,fid,lpips,maniqa] [--fid-onnx F] [--lpips-onnx F] [--maniqa-onnx F]
         {SamplingCliOptions.Help}{MetricsCliOptions.Help}  --scale must equal the model's scale (checked). --json prints one object:
@@ -32,7 +33,7 @@ public sealed class EvalCommand : ICliCommand
     public int Run(CliArgs args, CliContext ctx)
     {
         string ckpt = args.Require("checkpoint"), hr = args.Require("hr");
-        int scale = args.Int("scale", 4), threads = args.Int("threads", 0), maxImages = args.Int("max-images", int.MaxValue);
+        int scale = args.Int("scale", 4), threads = args.Int("threads", 0, min: 0), maxImages = args.Int("max-images", int.MaxValue, min: 1);
         string? outDir = args.Get("out");
         bool json = args.Flag("json"), noVerify = args.Flag("no-verify");
         long seed = args.Int("seed", 0);
@@ -40,8 +41,11 @@ public sealed class EvalCommand : ICliCommand
         var sampling = SamplingCliOptions.Parse(args);
         var metrics = MetricsCliOptions.Parse(args);
         bool cudnnBenchmark = PrecisionCliOptions.CudnnBenchmark(args);
+        using var limit = args.MaxPixels();
         args.EnsureAllUsed();
-        if (!Directory.Exists(hr)) throw new DirectoryNotFoundException($"HR folder not found: {hr}");
+        if (outDir != null)
+            PathGuard.EnsureSeparate(outDir, "--out", new PathGuard.Input(hr, "--hr"), new PathGuard.Input(ckpt, "--checkpoint"));
+        ImageFolder.Open(hr, !noVerify).CheckAll(maxImages);   // every input checked before the model loads or anything is written
         TorchRuntime.Initialize(threads);
         if (cudnnBenchmark) CudnnSettings.Benchmark = true;
         using var model = SrDiffusionModel.Load(ckpt, line => ctx.Err.WriteLine("[eval] " + line));

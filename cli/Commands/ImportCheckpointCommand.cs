@@ -1,3 +1,4 @@
+using SamDiffSR.IO;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -44,6 +45,7 @@ public sealed class ImportCheckpointCommand : ICliCommand
         if (input is null) throw new CliUsageException("missing --in STATE_DICT.pt");
         if (output is null) throw new CliUsageException("missing --out FOLDER");
         var (config, source) = ModelConfigCli.Resolve(preset, configPath);
+        PathGuard.EnsureSeparate(output, "--out", new PathGuard.Input(input, "--in"), new PathGuard.Input(configPath ?? "", "--config"));
 
         TorchRuntime.Initialize(preferCuda: false);
         var r = CheckpointImport.Import(input, output, config, force);

@@ -1,3 +1,4 @@
+using SamDiffSR.IO;
 using SamDiffSR.Masks;
 using SamDiffSR.Masks.Spe;
 
@@ -32,6 +33,7 @@ public sealed class MasksEncodeCommand : ICliCommand
         var options = SpeCliOptions.Parse(args);
         bool force = args.Flag("force");
         args.EnsureAllUsed();
+        PathGuard.EnsureSeparate(outDir, "--out", new PathGuard.Input(amg, "--amg"));
 
         var progress = new ConsoleProgress(ctx);
         SpeFolderResult result;

@@ -1,3 +1,5 @@
+using SamDiffSR.Data;
+using SamDiffSR.IO;
 using SamDiffSR.Masks.Generation;
 using SamDiffSR.Masks.Segmenters;
 using SamDiffSR.Masks.Spe;
@@ -14,7 +16,7 @@ public sealed class MasksGenerateCommand : ICliCommand
     public string Usage => $"""
         samdiffsr masks generate --images <dir> --out <dir> [--segmenter felzenszwalb|sam] [--model <sam json>]
                                  [--from hr|lr] [--scale 4] [--encode rope|rope-transposed|cosine|linear|none]
-                                 [--mean segment|image] [--overlap later|score]
+                                 [--mean segment|image] [--overlap later|score] [--max-pixels N]
                                  [--fz-scale 300] [--fz-sigma 0.8] [--fz-min-size 50] [--workers N] [--force] [--no-verify]
           --segmenter felzenszwalb (embedded, default, no weights) or sam (needs --model, see README "Real SAM")
           --from      hr: segment the HR image (default); lr: segment the MATLAB-bicubic x{"{scale}"} upsampled LR (Table 4 "Low")
@@ -38,9 +40,15 @@ public sealed class MasksGenerateCommand : ICliCommand
                                          args.Int("fz-min-size", FelzenszwalbOptions.Default.MinSize));
         bool force = args.Flag("force"), noVerify = args.Flag("no-verify");
         int workers = args.Int("workers", segName == "sam" ? 1 : Environment.ProcessorCount);
+        args.NotWith("model", segName != "sam", "applies only to --segmenter sam (the embedded segmenter needs no model)");
+        foreach (var fzOption in new[] { "fz-scale", "fz-sigma", "fz-min-size" })
+            args.NotWith(fzOption, segName == "sam", "applies only to the embedded segmenter (--segmenter felzenszwalb)");
+        using var limit = args.MaxPixels();
         args.EnsureAllUsed();
         if (workers < 1) throw new CliUsageException($"--workers must be >= 1, got {workers}");
         if (scale is < 2 or > 8) throw new CliUsageException($"--scale must be 2..8, got {scale}");
+        PathGuard.EnsureSeparate(outDir, "--out", new PathGuard.Input(images, "--images"), new PathGuard.Input(model ?? "", "--model"));
+        ImageFolder.Open(images, !noVerify).CheckAll();   // every input checked before anything is written
 
         if (segName == "sam" && model is null) throw new CliUsageException("--segmenter sam needs --model <sam model json>");
         Func<IMaskRecordSource> factory = segName == "sam"

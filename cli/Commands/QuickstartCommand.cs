@@ -1,3 +1,4 @@
+using SamDiffSR.IO;
 using SamDiffSR.Models;
 using System.Globalization;
 using SamDiffSR.Diffusion;
@@ -36,6 +37,7 @@ public sealed class QuickstartCommand : ICliCommand
         var sampling = SamplingCliOptions.Parse(args, stepsOption: "steps-eval");
         string? train = args.Get("train"), eval = args.Get("eval");
         args.EnsureAllUsed();
+        PathGuard.EnsureSeparate(outDir, "--out", new PathGuard.Input(train ?? "", "--train"), new PathGuard.Input(eval ?? "", "--eval"));
         ModelConfig model;
         try { model = ModelConfig.Preset(preset); } catch (ArgumentException ex) { throw new CliUsageException(ex.Message); }
 

@@ -1,4 +1,5 @@
 using SamDiffSR.Data;
+using SamDiffSR.IO;
 using SamDiffSR.Diffusion;
 using SamDiffSR.Inference;
 using SamDiffSR.Masks;
@@ -17,7 +18,7 @@ public sealed class SampleCommand : ICliCommand
     public string Summary => "Super-resolve LR images (a file or a folder) with a trained model (DDPM or DDIM).";
 
     public string Usage => $"""
-        samdiffsr sample --checkpoint <run|model folder> --input <image|dir> --out <dir> [--seed 0] [--threads T]
+        samdiffsr sample --checkpoint <run|model folder> --input <image|dir> --out <dir> [--seed 0] [--threads T] [--max-pixels N]
                          [--sampler ddpm|ddim] [--steps k] [--eta 0] [--tile 0] [--overlap 8]
         {SamplingCliOptions.Help}  The inputs are LR images; outputs are <name>.png at x<scale> in --out. No SAM is needed
           (except for SAM+SRDiff models, which segment the bicubic-upsampled input with the embedded segmenter).
@@ -27,14 +28,20 @@ public sealed class SampleCommand : ICliCommand
     {
         string ckpt = args.Require("checkpoint"), input = args.Require("input"), outDir = args.Require("out");
         long seed = args.Int("seed", 0);
-        int threads = args.Int("threads", 0);
+        int threads = args.Int("threads", 0, min: 0);
         var sampling = SamplingCliOptions.Parse(args);
         bool cudnnBenchmark = PrecisionCliOptions.CudnnBenchmark(args);
+        using var limit = args.MaxPixels();
         args.EnsureAllUsed();
+        PathGuard.EnsureSeparate(outDir, "--out", new PathGuard.Input(input, "--input"), new PathGuard.Input(ckpt, "--checkpoint"));
         var files = File.Exists(input) ? [Path.GetFullPath(input)]
             : Directory.Exists(input) ? Directory.EnumerateFiles(input).Where(ImageIO.IsImagePath).Order(StringComparer.Ordinal).ToList()
             : throw new FileNotFoundException($"input not found: {input} (give an LR image file or a folder of images)");
         if (files.Count == 0) throw new InvalidDataException($"{input}: no PNG/JPEG/BMP images found");
+        foreach (var f in files) ImageIO.Check(f);   // every input checked before anything is written
+        var stems = files.GroupBy(f => Path.GetFileNameWithoutExtension(f), StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
+        if (stems != null)
+            throw new InvalidDataException($"{string.Join(" and ", stems.Select(Path.GetFileName))} would both be written as {stems.Key}.png in --out; rename one of them");
         TorchRuntime.Initialize(threads);
         if (cudnnBenchmark) CudnnSettings.Benchmark = true;
         using var model = SrDiffusionModel.Load(ckpt, line => ctx.Err.WriteLine("[sample] " + line));

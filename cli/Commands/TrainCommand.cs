@@ -7,6 +7,7 @@ using SamDiffSR.Training;
 using SamDiffSR.Masks.Spe;
 using SamDiffSR.Data;
 using SamDiffSR.Training.Packs;
+using SamDiffSR.IO;
 
 namespace SamDiffSR.Cli.Commands;
 
@@ -23,7 +24,7 @@ public sealed class TrainCommand : ICliCommand
                         [--modulation paper|official] [--loss l1|l2] [--steps N] [--batch B] [--patch P]
                         [--lr 2e-4] [--lr-schedule step|cosine|constant] [--lr-step 200000] [--lr-gamma 0.5]
                         [--grad-clip X] [--ema D] [--seed S] [--checkpoint-every N] [--keep 3]
-                        [--rrdb <stage-1 run|model folder|.pt>] [--resume] [--threads T]
+                        [--rrdb <stage-1 run|model folder|.pt>] [--resume] [--threads T] [--max-pixels N]
                         [--flips] [--rotations] [--lr-up official|exact] [--mask-alignment aligned|official]
                         [--reduce zero|none|zscore] [--no-verify] [--precision fp32|bf16|fp16] [--cudnn-benchmark]
                         [--pack <file.srpack>] [--in-memory] [--loader-workers 1] [--ready-lr]
@@ -64,6 +65,10 @@ public sealed class TrainCommand : ICliCommand
         var lrUp = args.Enum("lr-up", LrUpRecipe.Official);
         var align = args.Enum("mask-alignment", MaskAlignment.Aligned);
         var reduce = args.Enum("reduce", SpeReduce.AllSameToZero);
+        args.NotWith("rrdb", stage == TrainingStage.Rrdb, "applies only to --stage diffusion (stage 1 trains the RRDB itself)");
+        args.NotWith("lr-step", sched != LrScheduleKind.Step, "applies only to --lr-schedule step");
+        args.NotWith("lr-gamma", sched != LrScheduleKind.Step, "applies only to --lr-schedule step");
+        using var limit = args.MaxPixels();
         var precision = PrecisionCliOptions.Parse(args);
         bool cudnnBenchmark = PrecisionCliOptions.CudnnBenchmark(args);
         string? packPath = args.Get("pack");
@@ -73,22 +78,40 @@ public sealed class TrainCommand : ICliCommand
         if (loaderWorkers < 0) throw new CliUsageException($"--loader-workers must be >= 0, got {loaderWorkers}");
         if (inMemory && packPath is not null) throw new CliUsageException("--in-memory and --pack exclude each other");
         if (hr is null && packPath is null) throw new CliUsageException("give --hr <dir of HR images> (or --pack <file> built by 'samdiffsr pack')");
+        if (steps < 1) throw new CliUsageException($"--steps must be >= 1, got {steps}");
+        if (batch < 1) throw new CliUsageException($"--batch must be >= 1, got {batch}");
+        if (every < 1) throw new CliUsageException($"--checkpoint-every must be >= 1, got {every}");
+        if (keep < 0) throw new CliUsageException($"--keep must be >= 0 (0 keeps all), got {keep}");
+        if (threads < 0) throw new CliUsageException($"--threads must be >= 0 (0 = all cores), got {threads}");
+        if (lr <= 0) throw new CliUsageException($"--lr must be > 0, got {lr}");
+        if (ema is <= 0 or >= 1) throw new CliUsageException($"--ema must be a decay in (0, 1), e.g. 0.999, got {ema}");
+        if (clip is <= 0) throw new CliUsageException($"--grad-clip must be > 0, got {clip}");
+        if (lrGamma <= 0) throw new CliUsageException($"--lr-gamma must be > 0, got {lrGamma}");
+        if (lrStep < 1) throw new CliUsageException($"--lr-step must be >= 1, got {lrStep}");
+        PathGuard.EnsureSeparate(outDir, "--out", new PathGuard.Input(hr ?? "", "--hr"), new PathGuard.Input(packPath ?? "", "--pack"), new PathGuard.Input(masks ?? "", "--masks"),
+                                 new PathGuard.Input(rrdb ?? "", "--rrdb"));
 
         ModelConfig model;
         try { model = ModelConfig.Preset(preset); }
         catch (ArgumentException ex) { throw new CliUsageException(ex.Message); }
+        if (patch < 8 || patch % 8 != 0 || patch % model.Scale != 0)
+            throw new CliUsageException($"--patch must be a positive multiple of 8 and of the scale {model.Scale}, got {patch}");
         if (method == SrMethod.SamConcat && model.ExtraInputChannels == 0) model = model with { ExtraInputChannels = 1 };
         var diffusion = DiffusionOptions.For(method, modulation) with { Loss = loss, LrUp = lrUp };
         var config = new TrainConfig(stage, model, diffusion, new PatchOptions(patch, flips, rot, align, reduce), steps, batch,
             new LearningRateSchedule(sched, lr, lrStep, lrGamma, steps), clip, ema, seed, every, keep, Precision: precision).Validate();
         if (config.NeedsMasks && masks is null && hr is not null)
             throw new CliUsageException($"--method {OptionNames.Of(method)} needs --masks <dir of SPE .npy> (make them with 'samdiffsr masks generate')");
+        if (!config.NeedsMasks && masks is not null)
+            throw new CliUsageException(stage == TrainingStage.Rrdb
+                ? "--masks applies only to --stage diffusion"
+                : $"--masks applies only to --method samdiffsr|samconcat; --method {OptionNames.Of(method)} uses no masks");
 
         TorchRuntime.Initialize(threads);
         if (cudnnBenchmark) CudnnSettings.Benchmark = true;
         ctx.Err.WriteLine($"[train] {TorchRuntime.Describe()}");
         var store = masks is null || !config.NeedsMasks ? null
-            : new MaskStore(masks, new MaskStoreOptions(ShapeMismatch: ShapeMismatchPolicy.TrimToImage), line => ctx.Err.WriteLine(line));
+            : new MaskStore(masks, new MaskStoreOptions(ShapeMismatch: ShapeMismatchPolicy.TrimToImage, MaxTrim: model.Scale - 1), line => ctx.Err.WriteLine(line));
         var progress = new ConsoleProgress(ctx);
         TrainResult r;
         TrainingPack? pack = null;
@@ -122,6 +145,11 @@ public sealed class TrainCommand : ICliCommand
             r = SrTrainer.Run(config, data, outDir, resume, rrdb, line => ctx.Err.WriteLine("[train] " + line), progress, loaderWorkers: loaderWorkers);
         }
         finally { progress.Finish(); pack?.Dispose(); }
+        if (r.StartStep == r.EndStep)
+        {
+            ctx.Out.WriteLine($"the run is already at step {r.EndStep} of --steps {steps}; nothing to train (checkpoint {r.LatestCheckpoint})");
+            return 0;
+        }
         ctx.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"trained steps {r.StartStep}..{r.EndStep}, last loss {r.LastLoss:F5}, {r.Seconds:F1} s; checkpoint {r.LatestCheckpoint}"));
         return 0;

@@ -42,6 +42,8 @@ public sealed class ImageFolder
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
         var dir = Path.GetFullPath(directory);
+        if (File.Exists(dir))
+            throw new DirectoryNotFoundException($"'{directory}' is a file, not a folder: pass the folder of PNG/JPEG/BMP images that holds it.");
         if (!System.IO.Directory.Exists(dir))
             throw new DirectoryNotFoundException($"image folder not found: '{directory}'. Pass an existing folder of PNG/JPEG/BMP images.");
         var files = System.IO.Directory.EnumerateFiles(dir)
@@ -73,6 +75,18 @@ public sealed class ImageFolder
 
     /// <summary>Decodes image <paramref name="index"/> with <see cref="ImageIO.Load"/>.</summary>
     public ImageU8 Load(int index) => ImageIO.Load(Files[index], LoadOptions);
+
+    /// <summary>
+    /// Checks every image before any work starts (<see cref="ImageIO.Check"/>: intact container, supported format,
+    /// non-empty size within the pixel limit), so that a bad file among good ones fails the command before it writes
+    /// anything. Returns the (width, height) of each file, in order. Throws on the first bad file, naming it.
+    /// </summary>
+    public IReadOnlyList<(int Width, int Height)> CheckAll(int maxImages = int.MaxValue)
+    {
+        var sizes = new List<(int, int)>();
+        foreach (var f in Files.Take(maxImages)) sizes.Add(ImageIO.Check(f, LoadOptions));
+        return sizes;
+    }
 
     /// <summary>Decodes the images one at a time, in order, with their file names.</summary>
     public IEnumerable<(string Name, ImageU8 Image)> ReadAll()

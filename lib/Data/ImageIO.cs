@@ -19,6 +19,8 @@ namespace SamDiffSR.Data;
 /// <item>16-bit samples become 8-bit as round(v / 257), half away from zero (exact inverse of 8→16 bit v·257).</item>
 /// <item>Palette PNGs and palette BMPs are expanded to RGB (even when the palette is gray). Low bit depth gray PNGs
 /// (1/2/4 bit) are scaled to 0..255 by the decoder.</item>
+/// <item>Damaged containers are refused before decoding (<see cref="ImageIntegrity"/>: PNG chunk CRCs, IEND and the
+/// full image-data length; JPEG end-of-image; BMP pixel-array length), since ImageSharp decodes them leniently.</item>
 /// <item>A file whose header says more than <see cref="ImageLoadOptions.MaxPixels"/> pixels is refused before
 /// decoding; a file that cannot be decoded raises <see cref="InvalidDataException"/> naming the file.</item>
 /// </list>
@@ -52,16 +54,10 @@ public static class ImageIO
     {
         ArgumentNullException.ThrowIfNull(encoded);
         options ??= ImageLoadOptions.Default;
+        ImageIntegrity.Check(encoded, name);
         try
         {
-            var info = Image.Identify(Config, encoded, out IImageFormat? format);
-            if (info is null || format is null)
-                throw new InvalidDataException($"cannot decode image '{name}': not a PNG, JPEG or BMP file (or it is corrupt). Convert it to PNG or remove it from the folder.");
-            long pixels = (long)info.Width * info.Height;
-            if (info.Width <= 0 || info.Height <= 0)
-                throw new InvalidDataException($"cannot decode image '{name}': header gives an empty size {info.Width}x{info.Height}.");
-            if (pixels > options.MaxPixels)
-                throw new InvalidDataException($"image '{name}' is {info.Width}x{info.Height} = {pixels:N0} pixels, over the limit of {options.MaxPixels:N0}; raise ImageLoadOptions.MaxPixels if you trust the file.");
+            var info = Identify(encoded, name, options, out var format);
 
             var (gray, sixteen) = Classify(info, format);
             return (gray, sixteen) switch
@@ -77,6 +73,48 @@ public static class ImageIO
         {
             throw new InvalidDataException($"cannot decode image '{name}': {ex.Message.TrimEnd('.')}. The file is corrupt or not a PNG/JPEG/BMP; re-export it as PNG.", ex);
         }
+    }
+
+    /// <summary>
+    /// Checks an image file without decoding its pixels: it exists, its container is intact
+    /// (<see cref="ImageIntegrity"/>), its header names a supported format with a non-empty size within the pixel
+    /// limit. Returns (width, height). Commands run this over every input before they write anything.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">Damaged, unsupported, empty or over the pixel limit; names the file.</exception>
+    public static (int Width, int Height) Check(string path, ImageLoadOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        options ??= ImageLoadOptions.Default;
+        if (!File.Exists(path)) throw new FileNotFoundException($"image file not found: '{path}'. Check the path.", path);
+        var bytes = File.ReadAllBytes(path);
+        ImageIntegrity.Check(bytes, path);
+        try
+        {
+            var info = Identify(bytes, path, options, out _);
+            return (info.Width, info.Height);
+        }
+        catch (Exception ex) when (ex is UnknownImageFormatException or InvalidImageContentException or ImageFormatException
+                                       or NotSupportedException or IndexOutOfRangeException or ArgumentOutOfRangeException)
+        {
+            throw new InvalidDataException($"cannot decode image '{path}': {ex.Message.TrimEnd('.')}. The file is corrupt or not a PNG/JPEG/BMP; re-export it as PNG.", ex);
+        }
+    }
+
+    /// <summary>Header read with the format, size and pixel-limit checks shared by <see cref="Decode"/> and <see cref="Check"/>.</summary>
+    private static IImageInfo Identify(byte[] encoded, string name, ImageLoadOptions options, out IImageFormat format)
+    {
+        var info = Image.Identify(Config, encoded, out IImageFormat? f);
+        if (info is null || f is null)
+            throw new InvalidDataException($"cannot decode image '{name}': not a PNG, JPEG or BMP file (or it is corrupt). Convert it to PNG or remove it from the folder.");
+        format = f;
+        long pixels = (long)info.Width * info.Height;
+        if (info.Width <= 0 || info.Height <= 0)
+            throw new InvalidDataException($"cannot decode image '{name}': header gives an empty size {info.Width}x{info.Height}.");
+        if (pixels > options.MaxPixels)
+            throw new InvalidDataException($"image '{name}' is {info.Width}x{info.Height} = {pixels:N0} pixels, over the limit of {options.MaxPixels:N0}; " +
+                                           $"if you trust the file, raise the limit with --max-pixels {pixels} (in code: ImageLoadOptions).");
+        return info;
     }
 
     private static (bool Gray, bool Sixteen) Classify(IImageInfo info, IImageFormat format)

@@ -8,6 +8,27 @@ public sealed record ImageLoadOptions(long MaxPixels = ImageLoadOptions.DefaultM
     /// <summary>64 · 1024 · 1024 pixels.</summary>
     public const long DefaultMaxPixels = 64L * 1024 * 1024;
 
-    /// <summary>The defaults.</summary>
-    public static ImageLoadOptions Default { get; } = new();
+    private static readonly ImageLoadOptions BuiltIn = new();
+    private static readonly AsyncLocal<ImageLoadOptions?> Override = new();
+
+    /// <summary>
+    /// The options used when a caller passes none: the built-in defaults, or what <see cref="UseDefault"/> set for the
+    /// current logical call (the CLI's <c>--max-pixels</c>; an async-local value, so parallel callers do not see it).
+    /// </summary>
+    public static ImageLoadOptions Default => Override.Value ?? BuiltIn;
+
+    /// <summary>Sets <see cref="Default"/> for the current logical call until the returned object is disposed.</summary>
+    public static IDisposable UseDefault(ImageLoadOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.MaxPixels < 1) throw new ArgumentOutOfRangeException(nameof(options), $"MaxPixels must be >= 1, got {options.MaxPixels}");
+        var previous = Override.Value;
+        Override.Value = options;
+        return new Restore(previous);
+    }
+
+    private sealed class Restore(ImageLoadOptions? previous) : IDisposable
+    {
+        public void Dispose() => Override.Value = previous;
+    }
 }

@@ -32,11 +32,14 @@ public sealed class SrDiffusionModel : IDisposable
     /// <summary>
     /// Loads a model folder (<see cref="ModelFolder"/>: a run folder, a checkpoint folder, a model folder or a
     /// <c>.pt</c> file beside a <c>config.json</c>) for inference, in eval mode on the runtime device. Without
-    /// <c>diffusion.json</c> (an imported official checkpoint) the official SAM-DiffSR options are assumed.
+    /// <c>diffusion.json</c> (an imported official checkpoint) the official SAM-DiffSR options are assumed. A stage-1
+    /// (RRDB) training run is refused (its U-Net is untrained); a run whose newest checkpoint is damaged resolves to
+    /// the newest intact one, which <paramref name="log"/> is told.
     /// </summary>
     public static SrDiffusionModel Load(string path, Action<string>? log = null)
     {
-        var folder = ModelFolder.Resolve(path, out var file);
+        var folder = ModelFolder.Resolve(path, out var file, log);
+        ModelFolder.RequireDiffusionStage(folder, path, "super-resolution");
         var cfgPath = Path.Combine(folder, ModelFolder.ConfigFile);
         if (!File.Exists(cfgPath))
             throw new FileNotFoundException($"{cfgPath} missing: a model folder needs config.json next to {file} (see docs/import-checkpoint.md)", cfgPath);

@@ -51,26 +51,68 @@ public sealed class CheckpointStore
         return final;
     }
 
-    /// <summary>The newest complete checkpoint (step and folder), or null when there is none.</summary>
-    public (long Step, string Folder)? Latest()
+    /// <summary>
+    /// The newest intact checkpoint (step and folder), or null when there is none. <c>latest.json</c> is a hint only:
+    /// when it is missing, unreadable, of the wrong shape (e.g. <c>{}</c> or wrong value types) or names a folder
+    /// that is not a checkpoint of this store, the <c>step_*</c> folders are scanned. When <paramref name="problem"/>
+    /// is given, a checkpoint it reports (non-null reason) is skipped for the next older one, and <paramref name="log"/>
+    /// is told which and why.
+    /// </summary>
+    /// <param name="problem">Returns null for an intact checkpoint folder, else the reason it is not.</param>
+    /// <param name="log">Receives one line per skipped checkpoint or ignored latest.json.</param>
+    public (long Step, string Folder)? Latest(Func<string, string?>? problem = null, Action<string>? log = null)
+    {
+        foreach (var c in NewestFirst(log))
+        {
+            var why = problem?.Invoke(c.Folder);
+            if (why is null) return c;
+            log?.Invoke($"checkpoint {c.Folder} is damaged ({why}); falling back to an older one");
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// Every complete checkpoint folder, newest first: the one <c>latest.json</c> names (when valid), then the
+    /// <c>step_*</c> folders by descending step. Temporary folders of interrupted saves are never listed.
+    /// </summary>
+    public IReadOnlyList<(long Step, string Folder)> NewestFirst(Action<string>? log = null)
+    {
+        var list = new List<(long Step, string Folder)>();
+        if (Directory.Exists(Root))
+            foreach (var d in Directory.EnumerateDirectories(Root, "step_*"))
+                if (long.TryParse(Path.GetFileName(d)["step_".Length..], System.Globalization.NumberStyles.None,
+                                  System.Globalization.CultureInfo.InvariantCulture, out var s))
+                    list.Add((s, d));
+        list.Sort((a, b) => b.Step.CompareTo(a.Step));
+        var hint = ReadLatestHint(log);
+        if (hint is { } h && list.FindIndex(c => c.Step == h.Step && c.Folder == h.Folder) is var i and > 0)
+        {
+            var c = list[i];
+            list.RemoveAt(i);
+            list.Insert(0, c);
+        }
+        return list;
+    }
+
+    private (long Step, string Folder)? ReadLatestHint(Action<string>? log)
     {
         var latest = Path.Combine(Root, "latest.json");
-        if (File.Exists(latest))
+        if (!File.Exists(latest)) return null;
+        try
         {
-            try
-            {
-                using var doc = JsonDocument.Parse(File.ReadAllText(latest));
-                var step = doc.RootElement.GetProperty("step").GetInt64();
-                var folder = Path.Combine(Root, doc.RootElement.GetProperty("folder").GetString()!);
-                if (Directory.Exists(folder)) return (step, folder);
-            }
-            catch (JsonException) { /* fall back to a scan */ }
+            using var doc = JsonDocument.Parse(File.ReadAllText(latest));
+            if (doc.RootElement.ValueKind == JsonValueKind.Object
+                && doc.RootElement.TryGetProperty("step", out var st) && st.ValueKind == JsonValueKind.Number && st.TryGetInt64(out var step)
+                && doc.RootElement.TryGetProperty("folder", out var fo) && fo.ValueKind == JsonValueKind.String
+                && fo.GetString() == FolderName(step) && Directory.Exists(Path.Combine(Root, FolderName(step))))
+                return (step, Path.Combine(Root, FolderName(step)));
+            log?.Invoke($"{latest} does not name an existing checkpoint (expected {{\"step\": N, \"folder\": \"step_N\"}}); using the newest step_* folder");
         }
-        // Fallback: the highest complete step_* folder (temporary folders start with '.').
-        var best = Directory.EnumerateDirectories(Root, "step_*")
-            .Select(d => (Dir: d, Ok: long.TryParse(Path.GetFileName(d)["step_".Length..], out var s), Step: s))
-            .Where(x => x.Ok).OrderByDescending(x => x.Step).FirstOrDefault();
-        return best.Dir is null ? null : (best.Step, best.Dir);
+        catch (Exception ex) when (ex is JsonException or IOException or UnauthorizedAccessException)
+        {
+            log?.Invoke($"{latest} is unreadable ({ex.Message}); using the newest step_* folder");
+        }
+        return null;
     }
 
     /// <summary>Removes leftovers of interrupted saves and all but the newest <see cref="Keep"/> checkpoints.</summary>

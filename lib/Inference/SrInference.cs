@@ -74,6 +74,9 @@ public static class SrInference
         model.Options.RequireMasks(maskFor is not null, atInference: true, "a segmenter, maskFor");
         var results = new List<SrImageResult>();
         int n = Math.Min(maxImages, folder.Files.Count);
+        // Every image is checked (intact, within the pixel limit, large enough to measure) before the first is processed.
+        var sizes = folder.CheckAll(n);
+        for (int i = 0; i < n; i++) QualityMetrics.RequireMeasurable(folder.Files[i], sizes[i].Width, sizes[i].Height, s, convention);
         progress?.Report(new ProgressInfo("eval", 0, n, folder.FileName(0)));
         for (int i = 0; i < n; i++)
         {

@@ -12,6 +12,23 @@ public static class QualityMetrics
     public const double K1 = 0.01, K2 = 0.03;
 
     /// <summary>
+    /// Refuses, before any work, an image too small to be measured: after cropping to a multiple of
+    /// <paramref name="scale"/> and the convention's border shave it must hold the 11×11 SSIM window.
+    /// The message names the file and both sizes.
+    /// </summary>
+    public static void RequireMeasurable(string name, int width, int height, int scale, MetricConvention convention = MetricConvention.YDouble)
+    {
+        if (width < scale || height < scale)
+            throw new InvalidDataException($"{name}: {width}x{height} is smaller than the scale {scale}; remove it or use a smaller scale");
+        int border = convention is MetricConvention.YDouble or MetricConvention.YUint8 ? scale : 0;
+        int w = width - width % scale - 2 * border, h = height - height % scale - 2 * border;
+        if (w < 11 || h < 11)
+            throw new InvalidDataException($"{name}: {width}x{height} is too small to measure at x{scale}: after cropping to a multiple of {scale} and " +
+                                           $"shaving {border} px per side it is {Math.Max(0, w)}x{Math.Max(0, h)}, smaller than the 11x11 SSIM window; " +
+                                           $"use images of at least {11 + 2 * border + scale - 1} px per side or remove it");
+    }
+
+    /// <summary>
     /// Measures a super-resolved image against its HR ground truth.
     /// </summary>
     /// <param name="sr">SR output, same size and channel count as <paramref name="hr"/>.</param>

@@ -34,6 +34,18 @@ public sealed record LearningRateSchedule(
     double MinLr = 0,
     int WarmupSteps = 0)
 {
+    /// <summary>Checks the values (finite, positive rate, non-negative floor, positive decay factor and step size).</summary>
+    /// <exception cref="InvalidDataException">Names the bad value.</exception>
+    public LearningRateSchedule Validate()
+    {
+        if (!double.IsFinite(BaseLr) || BaseLr <= 0) throw new InvalidDataException($"the learning rate must be a finite number > 0 (--lr), got {BaseLr}");
+        if (!double.IsFinite(MinLr) || MinLr < 0 || MinLr > BaseLr) throw new InvalidDataException($"the minimum learning rate must be in [0, {BaseLr}], got {MinLr}");
+        if (!double.IsFinite(Gamma) || Gamma <= 0) throw new InvalidDataException($"the step decay factor must be a finite number > 0 (--lr-gamma), got {Gamma}");
+        if (StepSize < 1) throw new InvalidDataException($"the step-decay interval must be >= 1 (--lr-step), got {StepSize}");
+        if (WarmupSteps < 0) throw new InvalidDataException($"warm-up steps must be >= 0, got {WarmupSteps}");
+        return this;
+    }
+
     /// <summary>Learning rate used for the update at 0-based <paramref name="step"/>.</summary>
     public double At(long step)
     {

@@ -48,7 +48,10 @@ public static class SrTrainer
     /// <param name="config">The run's configuration.</param>
     /// <param name="data">Training patches (with SPE maps when the method needs them).</param>
     /// <param name="runDirectory">Run folder (created).</param>
-    /// <param name="resume">Continue from the newest checkpoint if there is one; otherwise a non-empty run folder is an error.</param>
+    /// <param name="resume">Continue from the newest intact checkpoint if there is one (a damaged newer one is skipped and
+    /// logged); otherwise a non-empty run folder is an error. Resuming a run already past <c>config.Steps</c> is an error.
+    /// Every check runs before the run folder is created, and a start that fails before its first checkpoint removes
+    /// what it created, so the corrected rerun is never blocked.</param>
     /// <param name="rrdbWeights">Stage 2: a stage-1 run folder, checkpoint folder or RRDB/full state-dict file (null = random RRDB, logged).</param>
     /// <param name="log">Receives human-readable lines.</param>
     /// <param name="progress">One unit per step.</param>
@@ -73,28 +76,75 @@ public static class SrTrainer
         log ??= _ => { };
         var device = TorchRuntime.Device;
         runDirectory = Path.GetFullPath(runDirectory);
-        Directory.CreateDirectory(runDirectory);
         var cfgPath = Path.Combine(runDirectory, RunConfigFile);
-        if (!resume && !File.Exists(cfgPath) && Directory.EnumerateFileSystemEntries(runDirectory).Any(e => Path.GetFileName(e) != Packs.TrainingPackCache.FolderName))
+        var ckDir = Path.Combine(runDirectory, ModelFolder.CheckpointsFolder);
+
+        // Every check that can fail runs before anything is created, so a corrected rerun is never blocked.
+        if (File.Exists(runDirectory)) throw new IOException($"{runDirectory} is a file; choose a folder for the run (--out)");
+        bool existed = Directory.Exists(runDirectory);
+        // the pack cache of 'train --hr' (data-pack/) may already be there: it is not a run
+        bool fresh = !existed || !Directory.EnumerateFileSystemEntries(runDirectory).Any(e => Path.GetFileName(e) != Packs.TrainingPackCache.FolderName);
+        if (!resume && !fresh && !File.Exists(cfgPath))
             throw new IOException($"{runDirectory} is not empty and holds no training run; choose a new or empty --out folder");
-        var store = new CheckpointStore(Path.Combine(runDirectory, ModelFolder.CheckpointsFolder), config.KeepCheckpoints);
-        var latest = store.Latest();
+        if (resume && !File.Exists(cfgPath)) log($"resume: {runDirectory} holds no run yet; starting a new one");
         if (File.Exists(cfgPath))
         {
             if (!resume) throw new IOException($"{runDirectory} already holds a run; pass --resume to continue it or choose a new --out folder");
             var old = TrainConfig.Load(cfgPath);
             if (!old.CompatibleForResume(config))
-                throw new InvalidDataException($"{cfgPath}: the run was started with a different configuration; resume with the same options (only --steps may change) or use a new --out folder");
+                throw new InvalidDataException($"{cfgPath}: the run was started with a different configuration ({old.DescribeDifferences(config)}); " +
+                                               "resume with the same options (only --steps may change) or use a new --out folder");
             if (config.Lr.Kind == LrScheduleKind.Cosine && old.Lr.TotalSteps != config.Lr.TotalSteps)
                 log($"note: the cosine learning-rate decay now spans {config.Lr.TotalSteps} steps (the run was started with {old.Lr.TotalSteps}); " +
                     "from the resumed step on the rate follows the new curve, so the run differs from one started with the new --steps");
         }
-        config.Save(cfgPath);
         if (config.Stage == TrainingStage.Diffusion)
         {
             int missing = Enumerable.Range(0, data.Count).FirstOrDefault(i => !data.HasMask(i), -1);
-            config.Diffusion.RequireMasks(missing < 0, atInference: false, missing < 0 ? null : $"no SPE map for training image #{missing}");
+            try { config.Diffusion.RequireMasks(missing < 0, atInference: false, missing < 0 ? null : $"no SPE map for training image #{missing}"); }
+            catch (ArgumentException ex) { throw new InvalidDataException(ex.Message, ex); }   // the data set, not an argument, is at fault
         }
+        if (config.Stage == TrainingStage.Diffusion && rrdbWeights != null) CheckRrdbSource(rrdbWeights, config.Model);
+        var candidates = new List<(long Step, string Folder)>();
+        if (resume && Directory.Exists(ckDir))
+            foreach (var c in new CheckpointStore(ckDir, keep: 0).NewestFirst(log))
+            {
+                if (ModelFolder.Problem(c.Folder) is { } why) log($"checkpoint {c.Folder} is damaged ({why}); falling back to an older one");
+                else candidates.Add(c);
+            }
+        if (candidates.Count > 0 && candidates[0].Step > config.Steps)
+            throw new InvalidDataException($"{runDirectory} is already at step {candidates[0].Step}, beyond the requested {config.Steps} steps; " +
+                                           $"ask for more than {candidates[0].Step} steps to continue it (--steps)");
+
+        bool savedAny = false;
+        try
+        {
+            var result = RunChecked(config, data, runDirectory, resume, rrdbWeights, log, progress, stopAfterStep, cancellationToken,
+                                    device, cfgPath, ckDir, candidates, () => savedAny = true, loaderWorkers);
+            return result;
+        }
+        catch when (fresh && !savedAny)
+        {
+            // The start failed before any checkpoint existed: remove what this call created, so a rerun is not blocked.
+            try
+            {
+                if (!existed) Directory.Delete(runDirectory, recursive: true);
+                else foreach (var e in Directory.EnumerateFileSystemEntries(runDirectory).ToList())
+                        if (Directory.Exists(e)) Directory.Delete(e, true); else File.Delete(e);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { /* best effort; the original error matters */ }
+            throw;
+        }
+    }
+
+    private static TrainResult RunChecked(TrainConfig config, SrPatchSampler data, string runDirectory, bool resume, string? rrdbWeights,
+                                          Action<string> log, IProgress<ProgressInfo>? progress, long? stopAfterStep,
+                                          CancellationToken cancellationToken, Device device, string cfgPath, string ckDir,
+                                          List<(long Step, string Folder)> candidates, Action onSaved, int loaderWorkers)
+    {
+        Directory.CreateDirectory(runDirectory);
+        var store = new CheckpointStore(ckDir, config.KeepCheckpoints);
+        config.Save(cfgPath);
 
         torch.manual_seed(config.Seed); // network initialisation
         using var nets = new SrDiffNetworks(config.Model);
@@ -111,7 +161,7 @@ public static class SrTrainer
             if (nets.Rrdb is { } rrdb)
             {
                 if (rrdbWeights != null) log($"RRDB: {LoadRrdbWeights(rrdb, rrdbWeights)}");
-                else if (latest is null) log("RRDB: no --rrdb weights given; the encoder stays at its random initialisation (frozen)");
+                else if (candidates.Count == 0) log("RRDB: no --rrdb weights given; the encoder stays at its random initialisation (frozen)");
                 foreach (var p in rrdb.parameters()) p.requires_grad = false;
             }
         }
@@ -120,13 +170,32 @@ public static class SrTrainer
         using var ema = config.EmaDecay is double d ? new ExponentialMovingAverage(trainable, d) : null;
 
         long start = 0;
-        if (resume && latest is { } l)
+        string latestFolder = "";
+        if (resume && candidates.Count > 0)
         {
-            start = LoadCheckpoint(l.Folder, nets, adam, ema);
-            log($"resumed from {l.Folder} (step {start})");
+            bool loaded = false;
+            foreach (var c in candidates)
+            {
+                try
+                {
+                    start = LoadCheckpoint(c.Folder, nets, adam, ema);
+                    latestFolder = c.Folder;
+                    loaded = true;
+                    log($"resumed from {c.Folder} (step {start})");
+                    break;
+                }
+                catch (Exception ex) when (ex is not OutOfMemoryException)
+                {
+                    log($"checkpoint {c.Folder} cannot be loaded ({ex.Message.Split('\n')[0].TrimEnd('.')}); falling back to an older one");
+                }
+            }
+            if (!loaded)
+                throw new InvalidDataException($"{ckDir}: no checkpoint could be loaded (all damaged); start a new run in another --out folder");
+            if (start > config.Steps)
+                throw new InvalidDataException($"{runDirectory} is already at step {start}, beyond the requested {config.Steps} steps; ask for more than {start} steps (--steps)");
         }
         var scaler = config.Precision == Precision.Fp16 ? new LossScaler() : null;
-        if (resume && latest is { } ls && scaler != null) RestoreScaler(ls.Folder, scaler);
+        if (scaler != null && latestFolder.Length > 0) RestoreScaler(latestFolder, scaler);
         using var csv = CsvLog.Open(Path.Combine(runDirectory, LogFile), LogColumns, keepBelowStep: start);
         // 'seconds' is cumulative training time over all processes of the run; 'data_wait_s' is the mean time per step
         // (since the previous row) the training thread waited for its batch.
@@ -136,7 +205,6 @@ public static class SrTrainer
         long end = Math.Min(config.Steps, stopAfterStep ?? long.MaxValue);
         var clock = Stopwatch.StartNew();
         double lastLoss = double.NaN;
-        string latestFolder = latest?.Folder ?? "";
         trainable.train();
         using var loader = new PrefetchingBatchLoader(data, start, Math.Max(start, end), config.BatchSize, config.Seed, config.NeedsMasks, loaderWorkers);
         double waitLogged = 0; long stepsLogged = start;
@@ -147,7 +215,10 @@ public static class SrTrainer
                 end = step;
                 // Checkpoint the finished steps first (unless the last step already did).
                 if (step > start && step % config.CheckpointEvery != 0)
+                {
                     latestFolder = store.Save(step, f => SaveCheckpoint(f, step, config, nets, adam, ema, scaler));
+                    onSaved();
+                }
                 break;
             }
             using (var scope = NewDisposeScope())
@@ -181,7 +252,8 @@ public static class SrTrainer
                 lastLoss = loss.item<float>();
                 gen.Dispose();
                 if (!double.IsFinite(lastLoss))
-                    throw new InvalidOperationException($"loss became {lastLoss} at step {step}; lower the learning rate or enable --grad-clip. The last checkpoint is intact: {latestFolder}");
+                    throw new InvalidOperationException($"loss became {lastLoss} at step {step}; lower the learning rate or enable --grad-clip. " +
+                        (latestFolder.Length > 0 ? $"The last checkpoint is intact: {latestFolder}" : "No checkpoint had been written yet, so nothing of this start is kept."));
                 if (step % config.LogEvery == 0 || step == end - 1)
                 {
                     double wait = (loader.WaitSeconds - waitLogged) / (step + 1 - stepsLogged);
@@ -192,7 +264,10 @@ public static class SrTrainer
             progress?.Report(new ProgressInfo(config.Stage == TrainingStage.Rrdb ? "train rrdb" : "train", step + 1 - start, end - start, $"loss {lastLoss:F4}"));
             bool last = step + 1 == end;
             if ((step + 1) % config.CheckpointEvery == 0 || last)
+            {
                 latestFolder = store.Save(step + 1, f => SaveCheckpoint(f, step + 1, config, nets, adam, ema, scaler));
+                onSaved();
+            }
         }
         return new TrainResult(runDirectory, start, end, lastLoss, clock.Elapsed.TotalSeconds, latestFolder);
     }
@@ -249,6 +324,24 @@ public static class SrTrainer
     /// Loads RRDB weights from a stage-1 run folder (its newest checkpoint), a checkpoint/model folder, or a state-dict
     /// file holding either a bare RRDB or a full diffusion model (<c>rrdb.*</c> keys).
     /// </summary>
+    /// <summary>
+    /// Checks a stage-2 run's <c>--rrdb</c> source before anything is created: it resolves to a model folder or weight
+    /// file, and its recorded RRDB (blocks, features, scale) equals the run's; a mismatch names both.
+    /// </summary>
+    public static void CheckRrdbSource(string path, ModelConfig model)
+    {
+        var folder = ModelFolder.Resolve(path, out _);
+        var cfg = Path.Combine(folder, ModelFolder.ConfigFile);
+        if (!File.Exists(cfg)) return; // a bare weight file: the strict load checks every key and shape
+        var other = ModelConfig.Load(cfg);
+        if (other.RrdbNumBlock != model.RrdbNumBlock || other.RrdbNumFeat != model.RrdbNumFeat || other.Scale != model.Scale)
+            throw new InvalidDataException(
+                $"--rrdb '{path}' holds an RRDB of {other.RrdbNumBlock} blocks × {other.RrdbNumFeat} features at x{other.Scale} ({cfg}), " +
+                $"this run needs {model.RrdbNumBlock} × {model.RrdbNumFeat} at x{model.Scale}: train stage 1 with the same --preset, or pick the matching run");
+        if (ModelFolder.Stage(folder) is { } st && !string.Equals(st, "Rrdb", StringComparison.OrdinalIgnoreCase) && !string.Equals(st, "Diffusion", StringComparison.OrdinalIgnoreCase))
+            throw new InvalidDataException($"--rrdb '{path}': unknown training stage '{st}' in {Path.Combine(folder, ModelFolder.TrainerStateFile)}");
+    }
+
     public static StateDictLoadReport LoadRrdbWeights(RRDBNet rrdb, string path)
     {
         return StateDictFile.LoadRrdb(rrdb, ModelFolder.ResolveModelFile(path));

@@ -47,9 +47,12 @@ public sealed record TrainConfig(
         Model.Validate();
         Diffusion.Validate();
         Patch.Validate(Model.Scale);
+        Lr.Validate();
         if (Steps < 1) throw new InvalidDataException($"Steps must be >= 1, got {Steps}");
         if (BatchSize < 1) throw new InvalidDataException($"BatchSize must be >= 1, got {BatchSize}");
         if (CheckpointEvery < 1) throw new InvalidDataException($"CheckpointEvery must be >= 1, got {CheckpointEvery}");
+        if (GradClipNorm is double g && !double.IsFinite(g)) throw new InvalidDataException($"GradClipNorm must be finite, got {g}");
+        if (EmaDecay is double e && double.IsNaN(e)) throw new InvalidDataException("EmaDecay must be in (0, 1) when set, got NaN");
         if (GradClipNorm is <= 0) throw new InvalidDataException($"GradClipNorm must be > 0 when set, got {GradClipNorm}");
         if (EmaDecay is <= 0 or >= 1) throw new InvalidDataException($"EmaDecay must be in (0, 1) when set, got {EmaDecay}");
         if (!Enum.IsDefined(Precision)) throw new InvalidDataException($"Precision must be Fp32, Bf16 or Fp16, got {Precision}");
@@ -99,6 +102,31 @@ public sealed record TrainConfig(
     /// <summary>Equal for resume purposes: everything but the step count and the cosine schedule's horizon, which the
     /// CLI ties to the step count (so a run can be extended; see <see cref="SrTrainer"/>, which logs the change).</summary>
     public bool CompatibleForResume(TrainConfig other) => ForResume(this) == ForResume(other);
+
+    /// <summary>
+    /// The settings that differ from <paramref name="other"/> for resume purposes, as "path: this → other" (JSON paths
+    /// of the run's config.json, e.g. "Patch.HrPatch: 32 → 64"); empty when compatible.
+    /// </summary>
+    public string DescribeDifferences(TrainConfig other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        var a = System.Text.Json.Nodes.JsonNode.Parse(ForResume(this).ToJson());
+        var b = System.Text.Json.Nodes.JsonNode.Parse(ForResume(other).ToJson());
+        var diffs = new List<string>();
+        void Walk(System.Text.Json.Nodes.JsonNode? x, System.Text.Json.Nodes.JsonNode? y, string path)
+        {
+            if (x is System.Text.Json.Nodes.JsonObject ox && y is System.Text.Json.Nodes.JsonObject oy)
+            {
+                foreach (var key in ox.Select(p => p.Key).Union(oy.Select(p => p.Key)))
+                    Walk(ox[key], oy[key], path.Length == 0 ? key : path + "." + key);
+                return;
+            }
+            string sx = x?.ToJsonString() ?? "null", sy = y?.ToJsonString() ?? "null";
+            if (sx != sy) diffs.Add($"{path}: {sx} → {sy}");
+        }
+        Walk(a, b, "");
+        return diffs.Count == 0 ? "none" : string.Join("; ", diffs);
+    }
 
     private static TrainConfig ForResume(TrainConfig c) => c with { Steps = 0, Lr = c.Lr with { TotalSteps = 0 } };
 }

@@ -105,7 +105,9 @@ public class SrTrainerTests
         double first = loss.Take(5).Average(), last = loss.TakeLast(5).Average();
         log.WriteLine($"RRDB L1: first 5 mean {first:F4}, last 5 mean {last:F4}");
         Assert.True(last < 0.8 * first, $"RRDB loss did not fall: first 5 mean {first}, last 5 mean {last}");
-        using (var m = SrDiffusionModel.Load(s1)) Assert.Equal(ModelConfig.Tiny, m.Networks.Config);
+        Assert.Equal(ModelConfig.Tiny, ModelConfig.Load(Path.Combine(Checkpoint(s1, 30), ModelFolder.ConfigFile)));
+        // A stage-1 run has an untrained U-Net: loading it for super-resolution is refused (issue 15).
+        Assert.Contains("stage-1 RRDB", Assert.Throws<InvalidDataException>(() => SrDiffusionModel.Load(s1)).Message);
 
         // Stage 2 from the stage-1 run folder: the RRDB weights are the stage-1 ones and stay frozen; the U-Net moves.
         string s2 = dir.Sub("diff");

@@ -55,8 +55,8 @@ public sealed class MaskStore
                 return SpeMap.Zeros(imageHeight, imageWidth);
             }
             throw new FileNotFoundException(
-                $"no SPE map for image {imagePath}: expected {path}. Run 'samdiffsr masks encode' on the image's SAM JSON, " +
-                "or allow zeros with MissingMaskPolicy.UseZeros.", path);
+                $"no SPE map for image {imagePath}: expected {path}. Make the maps of these very images with 'samdiffsr masks generate " +
+                "--images <HR folder> --out <masks folder>' (or 'masks encode' from SAM JSON); in code, MissingMaskPolicy.UseZeros substitutes zeros.", path);
         }
         var header = NpyFile.ReadHeader(path);
         if (header.IsObjectArray && Options.Missing == MissingMaskPolicy.UseZeros)
@@ -65,20 +65,36 @@ public sealed class MaskStore
             return SpeMap.Zeros(imageHeight, imageWidth);
         }
         var map = NpyFile.Read(path);
+        RequireFinite(map, path);
         if (map.Height == imageHeight && map.Width == imageWidth) return map;
         switch (Options.ShapeMismatch)
         {
             case ShapeMismatchPolicy.ResizeBilinear:
                 _log?.Invoke($"masks: {path} is {map.Height}×{map.Width}, image {imagePath} is {imageHeight}×{imageWidth}; resized bilinearly");
                 return map.ResizeBilinear(imageHeight, imageWidth);
-            case ShapeMismatchPolicy.TrimToImage when map.Height >= imageHeight && map.Width >= imageWidth:
+            case ShapeMismatchPolicy.TrimToImage when map.Height >= imageHeight && map.Width >= imageWidth
+                                                     && map.Height - imageHeight <= Options.MaxTrim && map.Width - imageWidth <= Options.MaxTrim:
                 _log?.Invoke($"masks: {path} is {map.Height}×{map.Width}, trimmed to the image's {imageHeight}×{imageWidth}");
                 return map.Crop(0, 0, imageHeight, imageWidth);
             default:
                 throw new InvalidDataException(
                     $"{path}: SPE map shape ({map.Height}, {map.Width}) does not match image {imagePath} shape ({imageHeight}, {imageWidth}). " +
-                    "Encode the masks from SAM output of this very image (full HR resolution), or choose ShapeMismatchPolicy.TrimToImage / ResizeBilinear.");
+                    (Options.ShapeMismatch == ShapeMismatchPolicy.TrimToImage
+                        ? $"Only the up to {Options.MaxTrim} rows/columns removed by cropping the image to a multiple of the scale may be trimmed; " +
+                          "this map belongs to another image or resolution: regenerate the masks from these very images ('samdiffsr masks generate')."
+                        : "Encode the masks from SAM output of this very image (full HR resolution), or choose ShapeMismatchPolicy.TrimToImage / ResizeBilinear."));
         }
+    }
+
+    /// <summary>Refuses a map holding NaN or ±Infinity, naming the file and the first bad pixel (they would only surface as a NaN loss).</summary>
+    public static void RequireFinite(SpeMap map, string path)
+    {
+        ArgumentNullException.ThrowIfNull(map);
+        for (int r = 0; r < map.Height; r++)
+            for (int c = 0; c < map.Width; c++)
+                if (!float.IsFinite(map[r, c]))
+                    throw new InvalidDataException($"{path}: SPE map value at row {r}, column {c} is {map[r, c]}; an SPE map must be finite. " +
+                                                   "Regenerate the masks ('samdiffsr masks generate' or 'masks encode').");
     }
 
     /// <summary>
