@@ -115,6 +115,7 @@ public sealed class TrainCommand : ICliCommand
         var progress = new ConsoleProgress(ctx);
         TrainResult r;
         TrainingPack? pack = null;
+        bool outExisted = Directory.Exists(outDir);
         try
         {
             SrPatchSampler data;
@@ -143,6 +144,15 @@ public sealed class TrainCommand : ICliCommand
             progress.Finish();
             ctx.Err.WriteLine($"[train] {data.Count} training images ({data.Skipped.Count} skipped as smaller than the patch), stage {stage}, {method}");
             r = SrTrainer.Run(config, data, outDir, resume, rrdb, line => ctx.Err.WriteLine("[train] " + line), progress, loaderWorkers: loaderWorkers);
+        }
+        catch when (!outExisted && !File.Exists(Path.Combine(outDir, SrTrainer.RunConfigFile)))
+        {
+            // The start failed before a run existed (e.g. a bad SPE map found while packing): leave no folder behind,
+            // so the corrected rerun is not blocked.
+            pack?.Dispose(); pack = null;
+            try { if (Directory.Exists(outDir)) Directory.Delete(outDir, recursive: true); }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { /* best effort; the original error matters */ }
+            throw;
         }
         finally { progress.Finish(); pack?.Dispose(); }
         if (r.StartStep == r.EndStep)

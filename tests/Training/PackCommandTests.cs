@@ -96,7 +96,7 @@ public class PackCommandTests
         Directory.CreateDirectory(hr);
         foreach (var f in Directory.GetFiles(TestPaths.Data("train", "T91"), "t2*.png").Order(StringComparer.Ordinal).Take(3))
             File.Copy(f, Path.Combine(hr, Path.GetFileName(f)));
-        string[] Args(string run) => ["train", "--method", "srdiff", "--hr", hr, "--out", run, "--preset", "tiny", "--steps", "4", "--batch", "2",
+        string[] Args(string run, int steps = 4) => ["train", "--method", "srdiff", "--hr", hr, "--out", run, "--preset", "tiny", "--steps", $"{steps}", "--batch", "2",
                                       "--patch", "32", "--checkpoint-every", "4", "--threads", "1", "--seed", "3", "--lr", "1e-3", "--flips", "--rotations"];
         var a = Run([.. Args(dir.Sub("mem")), "--in-memory"]);
         Assert.True(a.Code == 0, a.Err);
@@ -113,7 +113,7 @@ public class PackCommandTests
         var d = Run([.. own, "--pack", dir.Sub("own.srpack")]);
         Assert.True(d.Code == 0, d.Err);
         Assert.Equal(la, CsvLog.Read(Path.Combine(dir.Sub("own"), "log.csv")).Rows.Select(r => r[1]));
-        var c = Run([.. Args(dir.Sub("pack")), "--steps", "6", "--resume"]); // resume reuses the cached pack
+        var c = Run([.. Args(dir.Sub("pack"), steps: 6), "--resume"]); // resume reuses the cached pack
         Assert.True(c.Code == 0, c.Err);
         Assert.Contains("up to date", c.Err);
     }

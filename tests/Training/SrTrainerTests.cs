@@ -271,7 +271,7 @@ public class SrTrainerTests
 
         // Methods that need SPE maps refuse a dataset without them.
         var noMasks = new SrPatchDataset(data.Images.Select(i => i with { Mask = null }), 4, data.Options);
-        var nm = Assert.Throws<ArgumentException>(() => SrTrainer.Run(cfg, noMasks, dir.Sub("nomasks")));   // the one masks-needed check (DiffusionOptions.RequireMasks)
+        var nm = Assert.Throws<InvalidDataException>(() => SrTrainer.Run(cfg, noMasks, dir.Sub("nomasks")));   // the one masks-needed check, as a data error
         Assert.Contains("SPE", nm.Message);
     }
 
