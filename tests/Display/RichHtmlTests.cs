@@ -29,7 +29,7 @@ public class RichHtmlTests
     {
         var img = new ImageU8(2, 3, 3, Enumerable.Range(0, 18).Select(i => (byte)(10 * i)).ToArray());
         var html = RichHtml.Image(img);
-        Assert.Contains("ImageU8 3×2×3", html);
+        Assert.Contains("ImageU8 3×2×3", System.Net.WebUtility.HtmlDecode(html)); // the caption is HTML-encoded
         using var png = FirstPng(html);
         Assert.Equal((3, 2), (png.Width, png.Height));
         Assert.Equal(new Rgb24(150, 160, 170), png[2, 1]);
