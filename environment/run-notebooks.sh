@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Executes every notebook (notebooks/NN-*.ipynb) headless with the pinned dotnet-repl (the same final
-# .NET Interactive kernel users run in VS Code), from the notebook's own folder, on the Tiny profile.
+# .NET Interactive kernel users run in VS Code), from the notebook's own folder, always on the Tiny profile.
 # Executed copies go to out/notebooks/ (git-ignored). Prints "notebooks: N passed, N failed"; exit 1 on failure.
 # Fresh-clone path: artifacts/lib is removed first, so the first notebook's setup cell (notebooks/setup.dib) must
 # publish the library itself, as it does for a user who just cloned (SAMDIFFSR_KEEP_LIB=1 keeps an existing build).
@@ -10,8 +10,11 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
-# Always the Tiny profile, even where the environment sets Paper (the GPU dev container does): CI and tests never
-# need DIV2K or hours of training. tests/Repository/EnvironmentScriptTests.cs checks this.
+# Always the Tiny profile, whatever the environment says (the GPU dev container sets SAMDIFFSR_PROFILE=Gpu for
+# interactive use): CI and tests never need DIV2K or hours of training. tests/Repository/EnvironmentScriptTests.cs checks this.
+if [ -n "${SAMDIFFSR_PROFILE:-}" ] && [ "$SAMDIFFSR_PROFILE" != Tiny ]; then
+  echo "[notebooks] SAMDIFFSR_PROFILE=$SAMDIFFSR_PROFILE ignored: the headless run always uses Tiny"
+fi
 export SAMDIFFSR_PROFILE=Tiny
 
 if [ "${SAMDIFFSR_KEEP_LIB:-0}" != "1" ]; then
