@@ -10,13 +10,18 @@ namespace SamDiffSR.Diffusion;
 /// LR pixels and are blended in HR space with linear ramps, so memory stays bounded for large images.
 /// </param>
 /// <param name="OverlapLr">Overlap between neighbouring tiles, LR pixels.</param>
+/// <param name="JumpSchedule">Jump with Steps = 0: the model's own fewest jumps, or the shared Paper-mode schedule.</param>
+/// <param name="ClipDenoised">Clip x̂0 to [−1, 1] in each step: null = the model's automatic setting
+/// (<see cref="DiffusionOptions.EffectiveClipDenoised"/>), true/false overrides it (true is refused for Paper-mode models).</param>
 public sealed record SamplingOptions(
     SamplerKind Sampler = SamplerKind.Ddpm,
     int Steps = 100,
     double Eta = 0.0,
     DdimSpacing Spacing = DdimSpacing.Uniform,
     int TileLr = 0,
-    int OverlapLr = 8)
+    int OverlapLr = 8,
+    JumpScheduleKind JumpSchedule = JumpScheduleKind.Model,
+    bool? ClipDenoised = null)
 {
     public static SamplingOptions Official { get; } = new();
 
