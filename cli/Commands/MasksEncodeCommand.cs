@@ -17,7 +17,8 @@ public sealed class MasksEncodeCommand : ICliCommand
         samdiffsr masks encode --amg <dir of SAM json> --out <dir> [--recipe paper|released]
                                [--variant rope|rope-transposed|cosine|linear] [--mean segment|image]
                                [--overlap later|score] [--force]
-        {SpeCliOptions.Help}  --force     rewrite existing .npy files (default: skip them, so an interrupted run resumes;
+        {SpeCliOptions.Help}
+          --force     rewrite existing .npy files (default: skip them, so an interrupted run resumes;
                       use --force after changing --recipe/--variant/--mean/--overlap)
         Official-code replication: --recipe released. Images without masks get no .npy.
         """;

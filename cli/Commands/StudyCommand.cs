@@ -36,7 +36,15 @@ public sealed class StudyCommand : ICliCommand
         ComparisonResult r;
         try { r = Comparison.Run(options, line => { progress.Finish(); ctx.Err.WriteLine("[study] " + line); }, progress); }
         finally { progress.Finish(); }
-        StudyReport.Write(r, outDir, GitCommit());
+        var commit = GitCommit();
+        StudyReport.Write(r, outDir, commit);
+        SamDiffSR.IO.AtomicFile.WriteAllText(Path.Combine(outDir, "run-info.json"), System.Text.Json.JsonSerializer.Serialize(new
+        {
+            profile = OptionNames.Of(profile), git_commit = commit, dotnet = Environment.Version.ToString(),
+            os = System.Runtime.InteropServices.RuntimeInformation.OSDescription, processors = Environment.ProcessorCount,
+            torch = TorchRuntime.Describe(), finished_utc = DateTime.UtcNow.ToString("O"),
+        }, new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+        StudyReport.WriteGallery(r, outDir);
         ctx.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"study done in {r.TotalSeconds:F0} s: {Path.Combine(outDir, "report.md")}, {Path.Combine(outDir, "charts.html")}"));
         return 0;
     }

@@ -133,6 +133,34 @@ public static class Quickstart
 
     private static string Num(double v, string f) => double.IsFinite(v) && v != 0 ? v.ToString(f, CultureInfo.InvariantCulture) : "–";
 
+    /// <summary>
+    /// Why a SAM-DiffSR row may differ: the measured RMS of its training SPE maps and, from it, E's share of x_t and of the
+    /// training target at a few steps (<see cref="Diffusion.ModulationStrength"/>). Markdown.
+    /// </summary>
+    public static string ModulationEvidence(ComparisonOptions c)
+    {
+        var sb = new StringBuilder();
+        var schedule = Schedules.DiffusionSchedule.Cosine(100);
+        foreach (var m in c.Methods.Where(m => m is ComparisonMethod.SamDiffSRPaper or ComparisonMethod.SamDiffSRReleased))
+        {
+            var recipe = Comparison.RecipeFor(m, c.Recipe);
+            var dir = Path.Combine(c.OutDirectory, "masks-" + recipe.Name);
+            if (!Directory.Exists(dir)) continue;
+            double sum = 0; long n = 0;
+            foreach (var f in Directory.EnumerateFiles(dir, "*.npy"))
+                foreach (var v in Masks.Formats.NpyFile.Read(f).Values.ToArray()) { sum += (double)v * v; n++; }
+            if (n == 0) continue;
+            double rms = Math.Sqrt(sum / n);
+            var rows = Diffusion.ModulationStrength.Table(schedule, recipe.Modulation, rms, [10, 50, 90, 100]);
+            var ic = CultureInfo.InvariantCulture;
+            string steps = string.Join("; ", rows.Select(x => string.Create(ic, $"t = {x.PaperStep}: {x.StateRatio:G3} / {x.TargetRatio:G3}")));
+            sb.AppendLine(string.Create(ic, $"{Comparison.Label(m)}: training SPE maps RMS |E| = {rms:G3} ({recipe.Name} recipe, {recipe.Modulation} modulation). ") +
+                "E's share of x_t against its noise, P_t|E|/sqrt(1-abar_t), and of the target against eps, k_t|E|: " + steps + ".");
+            sb.AppendLine();
+        }
+        return sb.ToString();
+    }
+
     private static void WriteReport(QuickstartReport r, ComparisonOptions c, ComparisonResult result)
     {
         var o = r.Options;
@@ -166,6 +194,7 @@ public static class Quickstart
             $"recipe {OptionNames.Of(o.Recipe)} (SRDiff and RRDB use its loss and LR schedule); masks: {r.Masks}. Total {r.TotalSeconds:F0} s on {r.Machine}."));
         md.AppendLine().AppendLine("Sampling policy (every diffusion row): " + r.Policy + ". The row \"SRDiff, x0 clipped\" is the same SRDiff model with x0 clipping, to show what the policy costs.");
         md.AppendLine().Append(Table(r)).AppendLine();
+        md.Append(ModulationEvidence(c));
         md.AppendLine(string.Create(CultureInfo.InvariantCulture,
             $"These are {o.DiffusionSteps:N0} diffusion steps of the {o.Model} model, not the paper's 400k steps of the paper-size networks: they show the pipeline working end to end, not the paper's numbers."));
         AtomicFile.WriteAllText(Path.Combine(c.OutDirectory, "report.md"), md.ToString());

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using SamDiffSR.IO;
+using SamDiffSR.Runtime;
 
 namespace SamDiffSR.Pipelines;
 
@@ -43,6 +44,54 @@ public static class StudyReport
         sb.AppendLine().AppendLine("## Where the time goes").AppendLine().AppendLine("| stage | seconds | resumed |").AppendLine("|---|---|---|");
         foreach (var s in r.Stages) sb.AppendLine(string.Create(c, $"| {s.Stage} | {s.Seconds:F1} | {(s.Resumed ? "yes" : "")} |"));
         return sb.ToString();
+    }
+
+    /// <summary>The gallery's rows: LR (nearest-neighbour enlarged), the methods' SR crops, HR.</summary>
+    public static readonly ComparisonMethod[] GalleryMethods =
+    [
+        ComparisonMethod.Bicubic, ComparisonMethod.Rrdb, ComparisonMethod.SrDiff, ComparisonMethod.SamDiffSRReleased, ComparisonMethod.SamDiffSRPaper,
+    ];
+
+    /// <summary>
+    /// Writes <c>gallery/</c>: a <paramref name="crop"/>-px HR crop at the centre of the first image of the first eval set
+    /// (first seed), the same crop of each method's SR image, and the LR crop enlarged by pixel repetition. Small PNGs that
+    /// can be committed with the results.
+    /// </summary>
+    public static IReadOnlyList<string> WriteGallery(ComparisonResult r, string outDir, int crop = 96)
+    {
+        var o = r.Options;
+        var set = (o.EvalSets ?? [Data.DataPaths.Set5])[0];
+        var folder = Data.ImageFolder.Open(set);
+        string name = folder.FileName(0);
+        int s = o.Model.Scale;
+        var hr = Data.ImageOps.Modcrop(folder.Load(0), s, name);
+        crop = Math.Min(crop, Math.Min(hr.Height, hr.Width)) / s * s;
+        int y = (hr.Height - crop) / 2 / s * s, x = (hr.Width - crop) / 2 / s * s;
+        string dir = Path.Combine(outDir, "gallery");
+        Directory.CreateDirectory(dir);
+        var written = new List<string>();
+        void Save(Data.ImageU8 img, string label)
+        {
+            var path = Path.Combine(dir, label + ".png");
+            Data.ImageIO.SavePng(img, path);
+            written.Add(path);
+        }
+        var lr = Data.MatlabResize.Downscale(hr, s).Crop(y / s, x / s, crop / s, crop / s);
+        var lrBig = new byte[crop * crop * lr.Channels];
+        for (int yy = 0; yy < crop; yy++)
+            for (int xx = 0; xx < crop; xx++)
+                for (int c = 0; c < lr.Channels; c++)
+                    lrBig[(yy * crop + xx) * lr.Channels + c] = lr.Data[((yy / s) * lr.Width + xx / s) * lr.Channels + c];
+        Save(new Data.ImageU8(crop, crop, lr.Channels, lrBig), "0-lr");
+        int k = 1;
+        foreach (var m in GalleryMethods.Where(o.Methods.Contains))
+        {
+            var png = Path.Combine(Comparison.SrDirectory(o.OutDirectory, m, o.Seeds[0], set), Path.ChangeExtension(name, ".png"));
+            if (File.Exists(png)) Save(Data.ImageIO.Load(png).Crop(y, x, crop, crop), $"{k}-{OptionNames.Of(m)}");
+            k++;
+        }
+        Save(hr.Crop(y, x, crop, crop), "9-hr");
+        return written;
     }
 
     /// <summary>Writes report.md and charts.html next to results.json.</summary>
