@@ -23,7 +23,8 @@ public sealed class EvalCommand : ICliCommand
     public string Usage => $"""
         samdiffsr eval --checkpoint <run|model folder> --hr <dir> [--scale 4] [--out <dir for SR PNGs>] [--json]
                        [--y-convention double|uint8|rgb|pyiqa] [--seed 0] [--threads T] [--max-images N] [--max-pixels N]
-                       [--sampler ddpm|ddim] [--steps k] [--eta 0] [--tile 0] [--overlap 8] [--no-verify]
+                       [--sampler ddpm|ddim|jump] [--steps k] [--eta 0] [--clip auto|on|off] [--policy exact]
+                       [--tile 0] [--overlap 8] [--no-verify]
                        [--metrics psnr,ssim,artifact,fid,lpips,maniqa] [--fid-onnx F] [--lpips-onnx F] [--maniqa-onnx F]
         {SamplingCliOptions.Help}{MetricsCliOptions.Help}  --scale must equal the model's scale (checked). --json prints one object:
           {"{"}"set","scale","convention","sampler","images":[{"{"}"name","psnr","ssim","lr_psnr","seconds",<metric>...{"}"}...],
@@ -50,6 +51,10 @@ public sealed class EvalCommand : ICliCommand
         if (cudnnBenchmark) CudnnSettings.Benchmark = true;
         using var model = SrDiffusionModel.Load(ckpt, line => ctx.Err.WriteLine("[eval] " + line));
         if (model.Scale != scale) throw new ArgumentException($"--scale {scale} differs from the model's scale x{model.Scale} ({ckpt})");
+        model.SuperResolveCheck(sampling);   // refuse an inexact or impossible sampler before any work
+        ctx.Err.WriteLine("[eval] sampling: " + (sampling with { TileLr = 0, OverlapLr = 8 } == SamplingPolicy.Exact.Sampling
+            ? "policy " + SamplingPolicy.Exact.Name + ": " + SamplingPolicy.Exact.Describe(model.Schedule)
+            : SrInference.DescribeSampling(model, sampling)));
         var seg = new FelzenszwalbSegmenter();
         Func<ImageU8, SpeMap>? maskFor = model.Options.Method == SrMethod.SamConcat
             ? up => { var r = seg.Segment(new SegmentationImage(up.Height, up.Width, 3, up.Data)); return new SpeEncoder().Encode(new LabelMap(r.Height, r.Width, r.Labels)); }

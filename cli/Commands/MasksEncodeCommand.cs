@@ -14,16 +14,14 @@ public sealed class MasksEncodeCommand : ICliCommand
 
     public string Summary => "Encode SAM amg.py JSON masks into SPE maps (.npy per image, eq. 6).";
 
-    public string Usage => """
-        samdiffsr masks encode --amg <dir of SAM json> --out <dir> [--variant rope|rope-transposed|cosine|linear]
-                               [--mean segment|image] [--overlap later|score] [--force]
-          --variant   base map: rope (official RoPE, default), rope-transposed (paper's wording),
-                      cosine / linear (working Table 5 grids)
-          --mean      segment: mean over the segment (paper, default); image: segment sum / (H*W) (official code)
-          --overlap   later: later masks overwrite (official, default); score: higher predicted_iou wins
+    public string Usage => $"""
+        samdiffsr masks encode --amg <dir of SAM json> --out <dir> [--recipe paper|released]
+                               [--variant rope|rope-transposed|cosine|linear] [--mean segment|image]
+                               [--overlap later|score] [--force]
+        {SpeCliOptions.Help}
           --force     rewrite existing .npy files (default: skip them, so an interrupted run resumes;
-                      use --force after changing --variant/--mean/--overlap)
-        Official-code replication: --mean image. Images without masks get no .npy.
+                      use --force after changing --recipe/--variant/--mean/--overlap)
+        Official-code replication: --recipe released. Images without masks get no .npy.
         """;
 
     public int Run(CliArgs args, CliContext ctx)

@@ -16,11 +16,11 @@ public sealed class MasksGenerateCommand : ICliCommand
     public string Usage => $"""
         samdiffsr masks generate --images <dir> --out <dir> [--segmenter felzenszwalb|sam] [--model <sam json>]
                                  [--from hr|lr] [--scale 4] [--encode rope|rope-transposed|cosine|linear|none]
-                                 [--mean segment|image] [--overlap later|score] [--max-pixels N]
+                                 [--recipe paper|released] [--mean segment|image] [--overlap later|score] [--max-pixels N]
                                  [--fz-scale 300] [--fz-sigma 0.8] [--fz-min-size 50] [--workers N] [--force] [--no-verify]
           --segmenter felzenszwalb (embedded, default, no weights) or sam (needs --model, see README "Real SAM")
           --from      hr: segment the HR image (default); lr: segment the MATLAB-bicubic x{"{scale}"} upsampled LR (Table 4 "Low")
-          --encode    SPE base map of the .npy maps (default rope); none writes only the JSON
+          --encode    SPE base map of the .npy maps (default: the recipe's, paper = rope-transposed); none writes only the JSON
           --workers   images segmented in parallel, one segmenter each (default: all cores for felzenszwalb, 1 for
                       sam, whose every worker loads its own model); outputs are identical to a serial run
         {SpeCliOptions.Help}  Resumable: images whose outputs exist are skipped (use --force after changing options).
@@ -34,7 +34,7 @@ public sealed class MasksGenerateCommand : ICliCommand
         var from = args.Enum("from", MaskFrom.Hr);
         int scale = args.Int("scale", 4);
         bool noEncode = args.Get("encode") == "none";   // "none" = masks only; otherwise a SPE variant
-        var spe = SpeCliOptions.Parse(args, noEncode ? SpeVariant.RoPE : args.Enum("encode", SpeVariant.RoPE));
+        var spe = SpeCliOptions.Parse(args, noEncode ? SpeVariant.RoPE : args.Has("encode") ? args.Enum("encode", SpeVariant.RoPE) : null);
         var fz = new FelzenszwalbOptions(args.Double("fz-scale", FelzenszwalbOptions.Default.Scale),
                                          args.Double("fz-sigma", FelzenszwalbOptions.Default.Sigma),
                                          args.Int("fz-min-size", FelzenszwalbOptions.Default.MinSize));

@@ -1,45 +1,50 @@
 using SamDiffSR.IO;
 using SamDiffSR.Models;
 using System.Globalization;
-using SamDiffSR.Diffusion;
 using SamDiffSR.Runtime;
 using SamDiffSR.Training;
 using SamDiffSR.Pipelines;
 
 namespace SamDiffSR.Cli.Commands;
 
-/// <summary><c>samdiffsr quickstart</c>: the main job on the embedded data (masks, RRDB, SRDiff vs SAM-DiffSR vs bicubic).</summary>
+/// <summary><c>samdiffsr quickstart</c>: the main job on the embedded data (the one-seed case of the comparison pipeline).</summary>
 public sealed class QuickstartCommand : ICliCommand
 {
     public string Name => "quickstart";
 
-    public string Summary => "Main job: T91 masks, Tiny RRDB, Tiny SRDiff vs SAM-DiffSR (same seed/budget), Set5 eval vs bicubic, report.";
+    public string Summary => "Main job: T91 masks, Tiny RRDB, SRDiff vs SAM-DiffSR (common random numbers), Set5 eval under one sampling policy, report.";
 
     public string Usage => $"""
-        samdiffsr quickstart [--out runs/quickstart] [--rrdb-steps 200] [--steps 200] [--batch 8] [--patch 64]
-                             [--lr 1e-3] [--seed 0] [--modulation paper|official] [--preset tiny] [--threads 2]
-                             [--sampler ddpm|ddim] [--steps-eval k] [--eta e] [--tile t] [--overlap o]
-                             [--train <HR dir>] [--eval <HR dir>]
-          Runs on the embedded data in about 10 minutes on 2 CPU cores and writes, under --out: masks/ (amg JSON +
-          SPE .npy), rrdb/, srdiff/, samdiffsr/ (runs with checkpoints and log.csv), sr/<method>/*.png,
-          report.json, report.md and report.html. Re-running resumes finished stages.
+        samdiffsr quickstart [--out runs/quickstart] [--rrdb-steps {Quickstart.DefaultRrdbSteps}] [--steps {Quickstart.DefaultDiffusionSteps}] [--batch 8] [--patch 64]
+                             [--lr {Quickstart.DefaultLr.ToString(CultureInfo.InvariantCulture)}] [--seed 0] [--recipe paper|released] [--both-recipes] [--ema D]
+                             [--preset tiny] [--threads 2] [--train <HR dir>] [--eval <HR dir>]
+          Rows: bicubic; the RRDB encoder's own output (regression baseline, stage 1); SRDiff; SAM-DiffSR with
+          --recipe (default paper; --both-recipes adds the other one); "SRDiff, x0 clipped" (the policy row).
+          Every diffusion row is trained with the same seed (same initial weights, batches, t and eps) and sampled
+          under one policy: the exact jump sampler on the shared 9-jump schedule 100→99→97→92→80→55→22→5→1→0,
+          no x0 clipping. Writes, under --out: masks-<recipe>/, runs/seed_0/<method>/ (checkpoints, log.csv),
+          sr/..., eval/... (one JSON per row), results.json, report.json, report.md and report.html. Re-running
+          resumes finished stages. Budget: about 10 minutes on 2 CPU cores (docs/quickstart-budget.md).
         """;
 
     public int Run(CliArgs args, CliContext ctx)
     {
         string outDir = args.GetOr("out", Path.Combine("runs", "quickstart"));
-        int rrdbSteps = args.Int("rrdb-steps", 200), steps = args.Int("steps", 200), batch = args.Int("batch", 8), patch = args.Int("patch", 64);
-        double lr = args.Double("lr", 1e-3);
+        int rrdbSteps = args.Int("rrdb-steps", Quickstart.DefaultRrdbSteps), steps = args.Int("steps", Quickstart.DefaultDiffusionSteps);
+        int batch = args.Int("batch", 8), patch = args.Int("patch", 64);
+        double lr = args.Double("lr", Quickstart.DefaultLr);
         long seed = args.Int("seed", 0);
-        var mod = args.Enum("modulation", ModulationMode.Paper, ModulationMode.Paper, ModulationMode.OfficialCode);
+        var recipe = args.Enum("recipe", RecipeKind.Paper);
+        bool both = args.Flag("both-recipes");
+        double? ema = args.Has("ema") ? args.Double("ema", 0) : null;
         var preset = args.GetOr("preset", "tiny");
         int threads = args.Int("threads", 2);
-        var sampling = SamplingCliOptions.Parse(args, stepsOption: "steps-eval");
         string? train = args.Get("train"), eval = args.Get("eval");
         args.EnsureAllUsed();
         PathGuard.EnsureSeparate(outDir, "--out", new PathGuard.Input(train ?? "", "--train"), new PathGuard.Input(eval ?? "", "--eval"));
         ModelConfig model;
         try { model = ModelConfig.Preset(preset); } catch (ArgumentException ex) { throw new CliUsageException(ex.Message); }
+        if (ema is <= 0 or >= 1) throw new CliUsageException($"--ema must be in (0, 1), got {ema}");
 
         TorchRuntime.Initialize(threads, seed);
         ctx.Err.WriteLine($"[quickstart] {TorchRuntime.Describe()}");
@@ -47,11 +52,12 @@ public sealed class QuickstartCommand : ICliCommand
         QuickstartReport r;
         try
         {
-            r = Quickstart.Run(new QuickstartOptions(outDir, model, rrdbSteps, steps, batch, patch, lr, seed, mod,
-                sampling, train, eval), line => { progress.Finish(); ctx.Err.WriteLine("[quickstart] " + line); }, progress);
+            r = Quickstart.Run(new QuickstartOptions(outDir, model, rrdbSteps, steps, batch, patch, lr, seed, recipe, both, ema, train, eval),
+                line => { progress.Finish(); ctx.Err.WriteLine("[quickstart] " + line); }, progress);
         }
         finally { progress.Finish(); }
         ctx.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Set5 x{model.Scale}, PSNR/SSIM on Y; total {r.TotalSeconds:F0} s; report: {Path.Combine(outDir, "report.md")}"));
+        ctx.Out.WriteLine("Sampling policy: " + r.Policy);
         ctx.Out.Write(Quickstart.Table(r));
         return 0;
     }

@@ -20,18 +20,28 @@ public sealed class TrainCommand : ICliCommand
 
     public string Usage => """
         samdiffsr train --stage rrdb|diffusion --hr <dir> | --pack <file.srpack> --out <run dir> [--masks <dir of .npy>]
-                        [--preset tiny|tinycpu|samdiffsrpaperx4|...] [--method srdiff|samdiffsr|samconcat]
+                        [--recipe paper|released] [--preset tiny|tinycpu|samdiffsrpaperx4|...]
+                        [--method srdiff|samdiffsr|samconcat]
                         [--modulation paper|official] [--loss l1|l2] [--steps N] [--batch B] [--patch P]
-                        [--lr 2e-4] [--lr-schedule step|cosine|constant] [--lr-step 200000] [--lr-gamma 0.5]
+                        [--lr 2e-4] [--lr-schedule step|cosine|constant] [--lr-step S] [--lr-gamma 0.5]
                         [--grad-clip X] [--ema D] [--seed S] [--checkpoint-every N] [--keep 3]
                         [--rrdb <stage-1 run|model folder|.pt>] [--resume] [--threads T] [--max-pixels N]
                         [--flips] [--rotations] [--lr-up official|exact] [--mask-alignment aligned|official]
                         [--reduce zero|none|zscore] [--no-verify] [--precision fp32|bf16|fp16] [--cudnn-benchmark]
                         [--pack <file.srpack>] [--in-memory] [--loader-workers 1] [--ready-lr]
-          Defaults follow the paper (SAM-DiffSR, Paper modulation, L1 as the released code, cosine LR decay,
-          160-px patches, batch 16, 400k steps, reduce = zero single-region patches); --modulation official and
-          --lr-schedule step reproduce the released code. Writes config.json, log.csv and checkpoints/step_N/
-          (each a model folder for 'sample' and 'eval'). --resume continues from the newest checkpoint.
+          --recipe names how SAM-DiffSR is trained (--preset names the network sizes); every switch below
+          overrides its recipe value. Make the masks with the same --recipe ('samdiffsr masks generate').
+                          released (authors' code)           paper (as written, default)
+            --modulation  official: E coeff sqrt(1-abar)*beta  paper: sqrt((1-abar)/beta), phi_t
+            --variant     rope (rows are positions)            rope-transposed (width is the sequence)
+            --mean        image (segment sum / (H*W))          image (eq. 6 averages x_RoPE*M_i over h*w)
+            --reduce      none                                 zero (Table 6)
+            --loss        l1                                   l2 (eq. 5)
+            --lr-schedule step: x0.5 at half the run           cosine to 0
+                          (200k of 400k; --lr-step S overrides)
+          The released code's misaligned mask crop is not part of a recipe: --mask-alignment official.
+          Other defaults: SAM-DiffSR, 160-px patches, batch 16, 400k steps, lr 2e-4. Writes config.json, log.csv and
+          checkpoints/step_N/ (each a model folder for 'sample' and 'eval'). --resume continues from the newest checkpoint.
           Data: --hr may be a folder of images, DIV2K_train_HR, Flickr2K_HR, or a folder holding them (DF2K). The
           images (+ SPE maps) are packed once into <out>/data-pack/ (or into --pack FILE) and read
           by window, so memory does not grow with the set. LR is MATLAB-exact imresize(HR, 1/s) as in the official
@@ -50,13 +60,15 @@ public sealed class TrainCommand : ICliCommand
         string? masks = args.Get("masks"), rrdb = args.Get("rrdb");
         var preset = args.GetOr("preset", "tiny");
         var method = args.Enum("method", SrMethod.SamDiffSR);
-        var modulation = args.Enum("modulation", ModulationMode.Paper, ModulationMode.Paper, ModulationMode.OfficialCode);
-        var loss = args.Enum("loss", LossType.L1);
+        var recipe = TrainingRecipe.Of(args.Enum("recipe", RecipeKind.Paper));
+        var modulation = args.Enum("modulation", recipe.Modulation, ModulationMode.Paper, ModulationMode.OfficialCode);
+        var loss = args.Enum("loss", recipe.Loss);
         int steps = args.Int("steps", 400_000), batch = args.Int("batch", 16), patch = args.Int("patch", 160);
         double lr = args.Double("lr", 2e-4);
-        var sched = args.Enum("lr-schedule", LrScheduleKind.Cosine);
-        int lrStep = args.Int("lr-step", 200_000);
-        double lrGamma = args.Double("lr-gamma", 0.5);
+        var sched = args.Enum("lr-schedule", recipe.LrSchedule);
+        // --lr-step defaults to half the run; a resumed run keeps the step size it was started with (only --steps may change)
+        int lrStep = args.Int("lr-step", ResumedStepSize(outDir, args) ?? TrainingRecipe.ScaledStepSize(steps));
+        double lrGamma = args.Double("lr-gamma", TrainingRecipe.ReleasedGamma);
         double? clip = args.Has("grad-clip") ? args.Double("grad-clip", 0) : null;
         double? ema = args.Has("ema") ? args.Double("ema", 0) : null;
         long seed = args.Int("seed", 0);
@@ -64,7 +76,7 @@ public sealed class TrainCommand : ICliCommand
         bool resume = args.Flag("resume"), flips = args.Flag("flips"), rot = args.Flag("rotations"), noVerify = args.Flag("no-verify");
         var lrUp = args.Enum("lr-up", LrUpRecipe.Official);
         var align = args.Enum("mask-alignment", MaskAlignment.Aligned);
-        var reduce = args.Enum("reduce", SpeReduce.AllSameToZero);
+        var reduce = args.Enum("reduce", recipe.Reduce);
         args.NotWith("rrdb", stage == TrainingStage.Rrdb, "applies only to --stage diffusion (stage 1 trains the RRDB itself)");
         args.NotWith("lr-step", sched != LrScheduleKind.Step, "applies only to --lr-schedule step");
         args.NotWith("lr-gamma", sched != LrScheduleKind.Step, "applies only to --lr-schedule step");
@@ -163,5 +175,13 @@ public sealed class TrainCommand : ICliCommand
         ctx.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"trained steps {r.StartStep}..{r.EndStep}, last loss {r.LastLoss:F5}, {r.Seconds:F1} s; checkpoint {r.LatestCheckpoint}"));
         return 0;
+    }
+
+    private static int? ResumedStepSize(string outDir, CliArgs args)
+    {
+        var cfg = Path.Combine(outDir, SrTrainer.RunConfigFile);
+        if (!args.Has("resume") || args.Has("lr-step") || !File.Exists(cfg)) return null;
+        try { return TrainConfig.Load(cfg).Lr.StepSize; }
+        catch (Exception ex) when (ex is IOException or InvalidDataException or System.Text.Json.JsonException) { return null; } // the trainer reports a broken config
     }
 }

@@ -89,7 +89,7 @@ public sealed class ModulatedJumpSampler
     {
         ArgumentNullException.ThrowIfNull(schedule);
         ArgumentNullException.ThrowIfNull(timesteps);
-        RequireModulated(mode);
+        RequireKnown(mode);
         if (clipDenoised && mode == ModulationMode.Paper)
             throw new SamplerRefusedException("the modulated jump sampler cannot clip x0 in Paper mode: the implied x0 contains kappa_t*E, so clipping it breaks the exact marginals; set ClipDenoised to false (or leave it automatic)");
         Schedule = schedule;
@@ -149,15 +149,29 @@ public sealed class ModulatedJumpSampler
     /// <summary>ᾱ at a code index, 1 at −1.</summary>
     public static double AlphaBar(DiffusionSchedule schedule, int index) => index < 0 ? 1.0 : schedule.AlphasCumprod[index];
 
-    /// <summary>The jump coefficients from code index <paramref name="t"/> to <paramref name="s"/> (−1 ≤ s &lt; t).</summary>
+    /// <summary>
+    /// The jump coefficients from code index <paramref name="t"/> to <paramref name="s"/> (−1 ≤ s &lt; t).
+    /// <para><see cref="ModulationMode.None"/> (SRDiff, SAM+SRDiff): without E there are only two constraints (x_0 and
+    /// the variance), so one more choice makes the step unique. The unmodulated jump takes σ from the Paper-mode jump
+    /// over the same pair (t, s) and then B = sqrt(1 − ᾱ_s − σ²) − A·sqrt(1 − ᾱ_t): a DDIM step with that σ, so it keeps
+    /// q(x_s | x_0) exactly, injects the same amount of fresh noise as the Paper-mode chain on a shared schedule, and is
+    /// feasible exactly where the Paper-mode jump is (so its fewest-jump schedule is the Paper-mode one). For s = t − 1
+    /// σ² = β̃_t and the step is the DDPM step (η = 1).</para>
+    /// </summary>
     public static JumpCoefficients Coefficients(DiffusionSchedule schedule, ModulationMode mode, int t, int s)
     {
         ArgumentNullException.ThrowIfNull(schedule);
-        RequireModulated(mode);
+        RequireKnown(mode);
         schedule.CheckIndex(t);
         if (s < -1 || s >= t) throw new ArgumentOutOfRangeException(nameof(s), s, $"the next index must be in -1..{t - 1}");
         double at = AlphaBar(schedule, t), as_ = AlphaBar(schedule, s);
         double a = Math.Sqrt(as_ / at);                                                       // x_0: a·sqrt(ᾱ_t) = sqrt(ᾱ_s)
+        if (mode == ModulationMode.None)
+        {
+            double reference = Coefficients(schedule, ModulationMode.Paper, t, s).Variance;    // σ² of the Paper-mode jump
+            double epsNone = Math.Sqrt(Math.Max(1 - as_ - Math.Max(reference, 0.0), 0.0));     // ε coefficient sqrt(1 − ᾱ_s − σ²)
+            return new JumpCoefficients(t, s, a, epsNone - a * Math.Sqrt(1 - at), reference);
+        }
         double b = (StateCoefficient(schedule, mode, s) - a * StateCoefficient(schedule, mode, t))
                    / TargetCoefficient(schedule, mode, t);                                    // E: a·P_t + b·k_t = P_s
         double epsCoef = a * Math.Sqrt(1 - at) + b;                                           // ε coefficient of a·x_t + b·n
@@ -172,7 +186,7 @@ public sealed class ModulatedJumpSampler
     public static int[] GreedySchedule(DiffusionSchedule schedule, ModulationMode mode)
     {
         ArgumentNullException.ThrowIfNull(schedule);
-        RequireModulated(mode);
+        RequireKnown(mode);
         var visited = new List<int>();
         int t = schedule.Timesteps - 1;
         while (t >= 0)
@@ -194,7 +208,7 @@ public sealed class ModulatedJumpSampler
     public static int[] FewestJumpsSchedule(DiffusionSchedule schedule, ModulationMode mode)
     {
         ArgumentNullException.ThrowIfNull(schedule);
-        RequireModulated(mode);
+        RequireKnown(mode);
         int T = schedule.Timesteps;
         // dist[i] = fewest jumps from index i − 1 to −1 (array offset 1 so that index −1 is dist[0]).
         var dist = new int[T + 1];
@@ -225,7 +239,7 @@ public sealed class ModulatedJumpSampler
     public static JumpCoefficients? FirstInfeasibleJump(DiffusionSchedule schedule, ModulationMode mode, IReadOnlyList<int> timesteps)
     {
         CheckShape(schedule, timesteps);
-        RequireModulated(mode);
+        RequireKnown(mode);
         for (int j = 0; j < timesteps.Count; j++)
         {
             var c = Coefficients(schedule, mode, timesteps[j], j + 1 < timesteps.Count ? timesteps[j + 1] : -1);
@@ -279,13 +293,13 @@ public sealed class ModulatedJumpSampler
         switch (sampling.Sampler)
         {
             case SamplerKind.Jump:
-                if (mode == ModulationMode.None)
-                    throw new SamplerRefusedException("the jump sampler is for structure-modulated models (SAM-DiffSR); this model is unmodulated, use sampler ddim (any steps and eta are exact for it) or ddpm");
                 if (sampling.Steps < 0 || sampling.Steps > T)
                     throw new SamplerRefusedException($"jump steps must be 0 (fewest feasible jumps) or 1..{T} (trailing spacing), got {sampling.Steps}");
-                bool clip = clipDenoised && mode != ModulationMode.Paper;   // the automatic setting never clips Paper mode
-                return sampling.Steps == 0 ? Fewest(schedule, mode, clip)
-                    : new ModulatedJumpSampler(schedule, mode, DdimSampler.ComputeTimesteps(T, sampling.Steps, DdimSpacing.Trailing), clip);
+                // The automatic setting never clips Paper mode; an explicit ClipDenoised = true there is refused by the constructor.
+                bool clip = sampling.ClipDenoised ?? (clipDenoised && mode != ModulationMode.Paper);
+                int[] visited = sampling.Steps > 0 ? DdimSampler.ComputeTimesteps(T, sampling.Steps, DdimSpacing.Trailing)
+                    : FewestJumpsSchedule(schedule, sampling.JumpSchedule == JumpScheduleKind.Shared ? ModulationMode.Paper : mode);
+                return new ModulatedJumpSampler(schedule, mode, visited, clip);
             case SamplerKind.Ddim when mode != ModulationMode.None && !(sampling.Steps == T && sampling.Eta == 1.0):
                 var c = CultureInfo.InvariantCulture;
                 var fewest = FewestJumpsSchedule(schedule, mode);
@@ -400,10 +414,10 @@ public sealed class ModulatedJumpSampler
 
     private static string Paper(int index) => (index + 1).ToString(CultureInfo.InvariantCulture);
 
-    private static void RequireModulated(ModulationMode mode)
+    private static void RequireKnown(ModulationMode mode)
     {
-        if (mode is not (ModulationMode.Paper or ModulationMode.OfficialCode))
-            throw new SamplerRefusedException($"the modulated jump sampler needs ModulationMode.Paper or OfficialCode, got {mode}; unmodulated models use DdimSampler");
+        if (mode is not (ModulationMode.Paper or ModulationMode.OfficialCode or ModulationMode.None))
+            throw new SamplerRefusedException($"the jump sampler needs ModulationMode.None, Paper or OfficialCode, got {mode}");
     }
 
     private static void CheckShape(DiffusionSchedule schedule, IReadOnlyList<int> timesteps)

@@ -14,6 +14,9 @@ namespace SamDiffSR.Diffusion;
 /// <param name="OverlapLr">Overlap between neighbouring tiles, LR pixels.</param>
 /// <param name="Precision">Precision of the denoiser's forward passes: float32 (default, unchanged), or libtorch autocast
 /// to bf16/fp16; the sampler's arithmetic (schedule terms, x_t updates) stays float32.</param>
+/// <param name="JumpSchedule">Jump with Steps = 0: the model's own fewest jumps, or the shared Paper-mode schedule.</param>
+/// <param name="ClipDenoised">Clip x̂0 to [−1, 1] in each step: null = the model's automatic setting
+/// (<see cref="DiffusionOptions.EffectiveClipDenoised"/>), true/false overrides it (true is refused for Paper-mode models).</param>
 public sealed record SamplingOptions(
     SamplerKind Sampler = SamplerKind.Ddpm,
     int Steps = 100,
@@ -21,7 +24,9 @@ public sealed record SamplingOptions(
     DdimSpacing Spacing = DdimSpacing.Uniform,
     int TileLr = 0,
     int OverlapLr = 8,
-    Precision Precision = Precision.Fp32)
+    Precision Precision = Precision.Fp32,
+    JumpScheduleKind JumpSchedule = JumpScheduleKind.Model,
+    bool? ClipDenoised = null)
 {
     public static SamplingOptions Official { get; } = new();
 

@@ -36,10 +36,13 @@ public sealed class SrDiffusionModel : IDisposable
     /// (RRDB) training run is refused (its U-Net is untrained); a run whose newest checkpoint is damaged resolves to
     /// the newest intact one, which <paramref name="log"/> is told.
     /// </summary>
-    public static SrDiffusionModel Load(string path, Action<string>? log = null)
+    /// <param name="path">A run, checkpoint or model folder, or a weights file.</param>
+    /// <param name="log">Told which checkpoint was loaded (and about a fallback).</param>
+    /// <param name="encoderOnly">The caller uses only the RRDB encoder (the regression baseline), so a stage-1 run is accepted.</param>
+    public static SrDiffusionModel Load(string path, Action<string>? log = null, bool encoderOnly = false)
     {
         var folder = ModelFolder.Resolve(path, out var file, log);
-        ModelFolder.RequireDiffusionStage(folder, path, "super-resolution");
+        if (!encoderOnly) ModelFolder.RequireDiffusionStage(folder, path, "super-resolution");
         var cfgPath = Path.Combine(folder, ModelFolder.ConfigFile);
         if (!File.Exists(cfgPath))
             throw new FileNotFoundException($"{cfgPath} missing: a model folder needs config.json next to {file} (see docs/import-checkpoint.md)", cfgPath);
@@ -193,8 +196,7 @@ public sealed class SrDiffusionModel : IDisposable
                                Tensor? mask = null, IProgress<ProgressInfo>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(noise);
-        sampling = (sampling ?? SamplingOptions.Official).Validate(Schedule.Timesteps);
-        ModulatedJumpSampler.ForSampling(Schedule, Options.EffectiveModulation, sampling, Options.EffectiveClipDenoised);   // refuses inexact choices before any work
+        sampling = SuperResolveCheck(sampling);   // refuses inexact choices before any work
         Options.RequireMasks(mask is not null, atInference: true, "the SPE map of the image");
         CheckShapes(lr, lrUp, mask);
         if (sampling.TileLr > 0 && (lr.shape[2] > sampling.TileLr || lr.shape[3] > sampling.TileLr))
@@ -232,16 +234,34 @@ public sealed class SrDiffusionModel : IDisposable
         }
         long[] shape = [lr.shape[0], 3, lrUp.shape[2], lrUp.shape[3]];
         var jump = ModulatedJumpSampler.ForSampling(Schedule, Options.EffectiveModulation, sampling, Options.EffectiveClipDenoised);
+        bool clip = ClipFor(sampling);
+        var ddpm = clip == _ddpm.ClipDenoised ? _ddpm : new DdpmSampler(Schedule, clip, ScalarType.Float32, lr.device);
         Tensor x = sampling.Sampler == SamplerKind.Ddpm
-            ? _ddpm.Sample(shape, Denoise, noise, progress, null, ct)
+            ? ddpm.Sample(shape, Denoise, noise, progress, null, ct)
             : jump is not null
                 ? jump.Sample(shape, Denoise, noise, ScalarType.Float32, lr.device, progress, null, ct)
-                : new DdimSampler(Schedule, sampling.Steps, sampling.Spacing, sampling.Eta, Options.EffectiveClipDenoised)
+                : new DdimSampler(Schedule, sampling.Steps, sampling.Spacing, sampling.Eta, clip)
                     .Sample(shape, Denoise, noise, ScalarType.Float32, lr.device, progress, null, ct);
         var img = FromResidual(x, lrUp);
         if (ph > 0 || pw > 0) img = img[.., .., ..(int)(lrUp.shape[2] - ph * s), ..(int)(lrUp.shape[3] - pw * s)];
         return img.contiguous().MoveToOuterDisposeScope();
     }
+
+    /// <summary>
+    /// Validates a sampling request for this model without sampling: refuses (<see cref="SamplerRefusedException"/>, one
+    /// line) an infeasible jump schedule, DDIM on a modulated model, and x̂0 clipping on a Paper-mode model.
+    /// </summary>
+    public SamplingOptions SuperResolveCheck(SamplingOptions? sampling)
+    {
+        sampling = (sampling ?? SamplingOptions.Official).Validate(Schedule.Timesteps);
+        ModulatedJumpSampler.ForSampling(Schedule, Options.EffectiveModulation, sampling, Options.EffectiveClipDenoised);
+        if (sampling.ClipDenoised == true && Options.EffectiveModulation == ModulationMode.Paper)
+            throw new SamplerRefusedException("x0 clipping is refused for a Paper-modulated model: its implied x0 contains kappa_t*E, so clipping changes the reverse process (leave clipping automatic or off)");
+        return sampling;
+    }
+
+    /// <summary>The x̂0 clipping a sampling request gets on this model: its override, else the model's automatic setting.</summary>
+    public bool ClipFor(SamplingOptions sampling) => (sampling ?? SamplingOptions.Official).ClipDenoised ?? Options.EffectiveClipDenoised;
 
     /// <summary>Overlapping tiles, each super-resolved on its own, blended with linear ramps in the overlap.</summary>
     private Tensor Tiled(Tensor lr, Tensor lrUp, SamplingOptions sampling, INoiseSource noise, Tensor? mask,

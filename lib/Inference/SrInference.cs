@@ -101,7 +101,22 @@ public static class SrInference
             onImage?.Invoke(name, srCmp, hr);
             progress?.Report(new ProgressInfo("eval", i + 1, n, $"{name} {q.Psnr:F2} dB"));
         }
-        return new SrEvaluation(folder.Name, s, convention, (sampling ?? SamplingOptions.Official).Sampler.ToString(), results);
+        return new SrEvaluation(folder.Name, s, convention, DescribeSampling(model, sampling), results);
+    }
+
+    /// <summary>What a model is sampled with under <paramref name="sampling"/>: sampler, network calls, η, clipping (and jump timesteps).</summary>
+    public static SamplingRecord SamplingFor(SrDiffusionModel model, SamplingOptions? sampling)
+    {
+        sampling ??= SamplingOptions.Official;
+        return SamplingPolicy.Record(sampling, model.Schedule, model.Options.EffectiveModulation, model.ClipFor(sampling));
+    }
+
+    /// <summary>One line for table headers, e.g. "jump, 9 steps 100→99→…→0, eta -, clip off".</summary>
+    public static string DescribeSampling(SrDiffusionModel model, SamplingOptions? sampling)
+    {
+        var r = SamplingFor(model, sampling);
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"{r.Sampler}, {r.Steps} steps{(r.Timesteps is null ? "" : " " + r.Timesteps)}, eta {(r.Eta is { } e ? e.ToString("G3", System.Globalization.CultureInfo.InvariantCulture) : "-")}, clip {(r.Clip ? "on" : "off")}");
     }
 
     /// <summary>One-channel image as the rounded mean of R, G and B (how gray inputs get a gray SR output).</summary>

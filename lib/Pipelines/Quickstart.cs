@@ -1,208 +1,213 @@
-using SamDiffSR.Models;
-using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using SamDiffSR.Data;
-using SamDiffSR.Diffusion;
 using SamDiffSR.Display;
-using SamDiffSR.Inference;
 using SamDiffSR.IO;
-using SamDiffSR.Masks;
-using SamDiffSR.Masks.Generation;
-using SamDiffSR.Masks.Segmenters;
 using SamDiffSR.Metrics;
+using SamDiffSR.Models;
 using SamDiffSR.Runtime;
 using SamDiffSR.Training;
-using SamDiffSR.Masks.Spe;
 
 namespace SamDiffSR.Pipelines;
 
-/// <summary>Budget and choices of the quickstart (defaults: fits 10 minutes on 2 CPU cores).</summary>
+/// <summary>Budget and choices of the quickstart (defaults: fit 10 minutes on 2 CPU cores; see docs/quickstart-budget.md).</summary>
 /// <param name="OutDirectory">Everything goes here (masks, runs, SR images, report).</param>
 /// <param name="Model">Network sizes (default <see cref="ModelConfig.Tiny"/>).</param>
-/// <param name="RrdbSteps">Stage-1 steps.</param>
-/// <param name="DiffusionSteps">Stage-2 steps, the same for SRDiff and SAM-DiffSR.</param>
+/// <param name="RrdbSteps">Stage-1 steps (the RRDB encoder, also the regression row).</param>
+/// <param name="DiffusionSteps">Stage-2 steps, the same for every diffusion row.</param>
 /// <param name="BatchSize">Batch size of both stages.</param>
 /// <param name="Patch">HR patch side.</param>
-/// <param name="Lr">Base learning rate (cosine decay to 0 over each stage).</param>
-/// <param name="Seed">One seed for everything (initialisation, batches, noise, sampling).</param>
-/// <param name="Modulation">SAM-DiffSR modulation (paper by default).</param>
-/// <param name="Sampling">Sampler for the evaluation (default DDPM, all 100 steps, as the paper).</param>
+/// <param name="Lr">Base learning rate of every run (the recipe's schedule decays it).</param>
+/// <param name="Seed">One seed for everything (initialisation, batches, t, ε; sampling uses seed·1000 + image index).</param>
+/// <param name="Recipe">Default recipe: SAM-DiffSR's row, and the loss and LR schedule of SRDiff and the RRDB.</param>
+/// <param name="OtherRecipe">Also train SAM-DiffSR with the other recipe (one more diffusion run).</param>
+/// <param name="EmaDecay">EMA of the diffusion weights (null = none).</param>
 /// <param name="TrainSet">HR training images (default: embedded T91).</param>
 /// <param name="EvalSet">HR evaluation images (default: embedded Set5).</param>
 public sealed record QuickstartOptions(
     string OutDirectory,
     ModelConfig? Model = null,
-    int RrdbSteps = 200,
-    int DiffusionSteps = 200,
+    int RrdbSteps = Quickstart.DefaultRrdbSteps,
+    int DiffusionSteps = Quickstart.DefaultDiffusionSteps,
     int BatchSize = 8,
     int Patch = 64,
-    double Lr = 1e-3,
+    double Lr = Quickstart.DefaultLr,
     long Seed = 0,
-    ModulationMode Modulation = ModulationMode.Paper,
-    SamplingOptions? Sampling = null,
+    RecipeKind Recipe = RecipeKind.Paper,
+    bool OtherRecipe = false,
+    double? EmaDecay = null,
     string? TrainSet = null,
     string? EvalSet = null);
 
-/// <summary>One row of the comparison table.</summary>
-public sealed record QuickstartRow(string Method, double Psnr, double Ssim, double LrPsnr, double TrainSeconds, double EvalSeconds, double FinalLoss);
+/// <summary>One row of the comparison table (sampling: what the row was sampled with; null for bicubic and RRDB).</summary>
+public sealed record QuickstartRow(string Method, double Psnr, double Ssim, double LrPsnr, double Artifact, double TrainSeconds,
+                                   double EvalSeconds, double FinalLoss, Diffusion.SamplingRecord? Sampling);
 
 /// <summary>The quickstart's results (also written to report.json / report.md / report.html).</summary>
-public sealed record QuickstartReport(QuickstartOptions Options, string Masks, IReadOnlyList<QuickstartRow> Rows,
+public sealed record QuickstartReport(QuickstartOptions Options, string Masks, string Policy, IReadOnlyList<QuickstartRow> Rows,
                                       IReadOnlyDictionary<string, IReadOnlyList<(string Name, double Psnr, double Ssim)>> PerImage,
+                                      IReadOnlyDictionary<string, string> Runs, IReadOnlyDictionary<string, string> SrFolders,
                                       double TotalSeconds, string Machine);
 
 /// <summary>
-/// The main job: on the embedded data only, make SPE masks for T91 with the embedded segmenter, pretrain a Tiny
-/// RRDB, train Tiny SRDiff and Tiny SAM-DiffSR with the same seed and budget, evaluate both and bicubic on Set5
-/// (PSNR/SSIM on Y, x4), and write the SR images and a report. Each stage resumes if its outputs exist.
-/// The numbers are what they are: a few hundred steps of a tiny model are far from the paper's 400k steps at paper size.
+/// The main job on the embedded data: the one-seed case of <see cref="Comparison"/>. Masks for T91 from the embedded
+/// segmenter, a Tiny RRDB (stage 1; its own output is the regression row), Tiny SRDiff and SAM-DiffSR (default recipe;
+/// optionally the other recipe) with common random numbers, every diffusion row sampled under
+/// <see cref="Diffusion.SamplingPolicy.Exact"/>, plus the clipped-SRDiff policy row; Set5 x4 PSNR/SSIM on Y, LR-PSNR,
+/// LDL artifact score; SR images and a report. Each stage resumes if its outputs exist.
 /// </summary>
 public static class Quickstart
 {
+    /// <summary>Default budget (measured: docs/quickstart-budget.md).</summary>
+    public const int DefaultRrdbSteps = 200, DefaultDiffusionSteps = 1200;
+
+    /// <summary>Default base learning rate.</summary>
+    public const double DefaultLr = 2e-3;
+
+    /// <summary>The comparison options the quickstart runs.</summary>
+    public static ComparisonOptions ComparisonFor(QuickstartOptions o)
+    {
+        var other = o.Recipe == RecipeKind.Paper ? ComparisonMethod.SamDiffSRReleased : ComparisonMethod.SamDiffSRPaper;
+        var main = o.Recipe == RecipeKind.Paper ? ComparisonMethod.SamDiffSRPaper : ComparisonMethod.SamDiffSRReleased;
+        var methods = new List<ComparisonMethod> { ComparisonMethod.Bicubic, ComparisonMethod.Rrdb, ComparisonMethod.SrDiff, main };
+        if (o.OtherRecipe) methods.Add(other);
+        methods.Add(ComparisonMethod.SrDiffClipped);
+        return new ComparisonOptions(o.OutDirectory, o.Model ?? ModelConfig.Tiny, methods, [o.Seed], o.RrdbSteps, o.DiffusionSteps,
+            null, o.BatchSize, o.Patch, o.Lr, o.EmaDecay, o.Recipe, [o.EvalSet ?? DataPaths.Set5], CurvePoints: 0, ArtifactScore: true,
+            TrainSet: o.TrainSet);
+    }
+
     public static QuickstartReport Run(QuickstartOptions o, Action<string>? log = null, IProgress<ProgressInfo>? progress = null,
                                        CancellationToken cancellationToken = default)
     {
-        log ??= _ => { };
-        var clock = Stopwatch.StartNew();
-        var model = o.Model ?? ModelConfig.Tiny;
-        var sampling = o.Sampling ?? SamplingOptions.Official;
-        string trainSet = o.TrainSet ?? DataPaths.T91, evalSet = o.EvalSet ?? DataPaths.Set5;
-        Directory.CreateDirectory(o.OutDirectory);
-        string masksDir = Path.Combine(o.OutDirectory, "masks");
-
-        // 1. SPE masks (paper encoding: RoPE, segment mean) from the embedded segmenter.
-        var fz = FelzenszwalbOptions.Default;
-        log($"[1/5] masks for {trainSet} with the embedded segmenter {fz.Describe()} (stand-in for SAM, which needs weights)");
-        var mr = MaskGeneration.GenerateFolder(trainSet, masksDir, new SegmenterRecordSource(new FelzenszwalbSegmenter(fz)),
-            new MaskGenerationOptions(MaskFrom.Hr, model.Scale, SpeOptions.Paper), progress, log, cancellationToken: cancellationToken);
-
-        var patch = new PatchOptions(o.Patch, Flips: true, Rotations: true);
-        int trimmed = 0;
-        var store = new MaskStore(masksDir, new MaskStoreOptions(ShapeMismatch: ShapeMismatchPolicy.TrimToImage),
-            line => { if (line.Contains("trimmed", StringComparison.Ordinal)) trimmed++; else log(line); });
-        var data = SrPatchDataset.Load(trainSet, model.Scale, patch, LrUpRecipe.Official, store, log: log);
-        log($"      {data.Count} training images, {data.Skipped.Count} skipped (smaller than {o.Patch} px), {mr.MeanMasksPerImage:F0} masks per image, " +
-            $"{trimmed} maps trimmed to the image modcropped to x{model.Scale}");
-
-        TrainConfig Cfg(TrainingStage stage, DiffusionOptions d, int steps) => new(stage, model, d, patch, steps, o.BatchSize,
-            new LearningRateSchedule(LrScheduleKind.Cosine, o.Lr, TotalSteps: steps), GradClipNorm: 1.0, Seed: o.Seed,
-            CheckpointEvery: Math.Max(1, steps / 4), KeepCheckpoints: 1, LogEvery: 1);
-
-        // 2. Stage 1: RRDB.
-        log($"[2/5] RRDB pretraining ({o.RrdbSteps} steps)");
-        var rrdbRun = Path.Combine(o.OutDirectory, "rrdb");
-        var rrdb = SrTrainer.Run(Cfg(TrainingStage.Rrdb, DiffusionOptions.SrDiff, o.RrdbSteps), data, rrdbRun, resume: true,
-            log: log, progress: progress, cancellationToken: cancellationToken);
-
-        // 3-4. Stage 2: SRDiff and SAM-DiffSR, same seed and budget.
-        var runs = new List<(string Name, string Dir, TrainResult R)>();
-        foreach (var (name, opts) in new[] { ("SRDiff", DiffusionOptions.SrDiff), ("SAM-DiffSR", DiffusionOptions.SamDiffSRPaper with { Modulation = o.Modulation }) })
-        {
-            log($"[{3 + runs.Count}/5] {name} ({o.DiffusionSteps} steps, {opts.EffectiveModulation} modulation)");
-            var dir = Path.Combine(o.OutDirectory, name.ToLowerInvariant().Replace("-", ""));
-            var r = SrTrainer.Run(Cfg(TrainingStage.Diffusion, opts, o.DiffusionSteps), data, dir, resume: true, rrdbWeights: rrdbRun,
-                log: log, progress: progress, cancellationToken: cancellationToken);
-            runs.Add((name, dir, r));
-        }
-
-        // 5. Evaluation on Set5 (x4, Y double, shave = scale).
-        log($"[5/5] evaluation on {evalSet} ({sampling.Sampler}{(sampling.Sampler == SamplerKind.Ddim ? $" {sampling.Steps} steps" : "")})");
+        var c = ComparisonFor(o);
+        var r = Comparison.Run(c, log, progress, cancellationToken);
         var rows = new List<QuickstartRow>();
         var perImage = new Dictionary<string, IReadOnlyList<(string, double, double)>>();
-        var bic = BicubicBaseline.EvaluateFolder(ImageFolder.Open(evalSet), model.Scale, MetricConvention.YDouble);
-        rows.Add(new QuickstartRow("Bicubic", bic.MeanPsnr, bic.MeanSsim, double.NaN, 0, 0, double.NaN));
-        perImage["Bicubic"] = bic.Images.Select(i => (i.Name, i.Psnr, i.Ssim)).ToList();
-        SaveBicubic(evalSet, model.Scale, Path.Combine(o.OutDirectory, "sr", "bicubic"));
-        foreach (var (name, dir, r) in runs)
+        var runs = new Dictionary<string, string>();
+        var sr = new Dictionary<string, string>();
+        foreach (var m in c.Methods)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            using var m = SrDiffusionModel.Load(dir);
-            var exact = ModulatedJumpSampler.ExactSamplingFor(sampling, m.Schedule, m.Options.EffectiveModulation);   // DDIM is biased for modulated models
-            if (exact != sampling) log($"      {name}: {sampling.Sampler} is not exact for {m.Options.EffectiveModulation} modulation; sampling with {exact.Sampler} ({(exact.Steps == 0 ? "fewest feasible jumps" : $"{exact.Steps} steps")}) instead (docs/few-step-sampling.md)");
-            var ev = SrInference.EvaluateFolder(m, evalSet, exact, o.Seed, Path.Combine(o.OutDirectory, "sr", name.ToLowerInvariant().Replace("-", "")),
-                MetricConvention.YDouble, progress: progress);
-            rows.Add(new QuickstartRow(name, ev.MeanPsnr, ev.MeanSsim, ev.MeanLrPsnr, TrainSecondsFromLog(dir), ev.TotalSeconds, LastLogValue(dir, 1)));
-            perImage[name] = ev.Images.Select(i => (i.Name, i.Psnr, i.Ssim)).ToList();
+            var ev = r.Evaluations.Single(e => e.Method == Comparison.Label(m));
+            string? run = m switch
+            {
+                ComparisonMethod.Bicubic => null,
+                ComparisonMethod.Rrdb => Comparison.RunDirectory(c.OutDirectory, o.Seed, "rrdb"),
+                ComparisonMethod.SrDiffClipped => Comparison.RunDirectory(c.OutDirectory, o.Seed, OptionNames.Of(ComparisonMethod.SrDiff)),
+                _ => Comparison.RunDirectory(c.OutDirectory, o.Seed, OptionNames.Of(m)),
+            };
+            if (run != null && m != ComparisonMethod.SrDiffClipped) runs[ev.Method] = run;
+            sr[ev.Method] = Comparison.SrDirectory(c.OutDirectory, m, o.Seed, c.EvalSets![0]);
+            rows.Add(new QuickstartRow(ev.Method, ev.Psnr, ev.Ssim, ev.LrPsnr, ev.Artifact, run is null || m == ComparisonMethod.SrDiffClipped ? double.NaN : LastLogValue(run, 3),
+                ev.Seconds, run is null ? double.NaN : LastLogValue(run, 1), ev.Sampling));
+            perImage[ev.Method] = ev.Images.Select(i => (i.Name, i.Psnr, i.Ssim)).ToList();
         }
-        var report = new QuickstartReport(o with { Model = model, Sampling = sampling }, fz.Describe(), rows, perImage, clock.Elapsed.TotalSeconds, TorchRuntime.Describe());
-        WriteReport(report, o.OutDirectory, rrdbRun, runs.Select(x => (x.Name, x.Dir)).ToList(), evalSet);
+        var report = new QuickstartReport(o with { Model = c.Model }, r.Masks, r.PolicyDescription, rows, perImage, runs, sr, r.TotalSeconds, r.Machine);
+        WriteReport(report, c, r.Stages);
         return report;
     }
 
-    private static double TrainSecondsFromLog(string runDir) => LastLogValue(runDir, 3);
-
     private static double LastLogValue(string runDir, int column)
     {
-        var (_, rows) = CsvLog.Read(Path.Combine(runDir, SrTrainer.LogFile));
+        var path = Path.Combine(runDir, SrTrainer.LogFile);
+        if (!File.Exists(path)) return double.NaN;
+        var (_, rows) = CsvLog.Read(path);
         return rows.Count == 0 ? double.NaN : rows[^1][column];
     }
 
-    private static void SaveBicubic(string evalSet, int scale, string outDir)
-    {
-        foreach (var (name, img) in ImageFolder.Open(evalSet).ReadAll())
-        {
-            var hr = ImageOps.Modcrop(img, scale, name);
-            ImageIO.SavePng(MatlabResize.Upscale(MatlabResize.Downscale(hr, scale), scale), Path.Combine(outDir, Path.ChangeExtension(name, ".png")));
-        }
-    }
-
-    /// <summary>The comparison table as Markdown.</summary>
+    /// <summary>The comparison table as Markdown (one policy for every diffusion row, said in the header).</summary>
     public static string Table(QuickstartReport r)
     {
         var sb = new StringBuilder();
-        sb.AppendLine("| method | PSNR (Y) | SSIM (Y) | LR-PSNR | train s | eval s | final loss |");
-        sb.AppendLine("|---|---|---|---|---|---|---|");
+        sb.AppendLine("| method | PSNR (Y) | SSIM (Y) | LR-PSNR | artifact | sampler, steps, eta, clip | train s | eval s | final loss |");
+        sb.AppendLine("|---|---|---|---|---|---|---|---|---|");
         foreach (var row in r.Rows)
+        {
+            string samp = row.Sampling is { } s ? string.Create(CultureInfo.InvariantCulture, $"{s.Sampler}, {s.Steps}, {(s.Eta is { } e ? e.ToString("G3", CultureInfo.InvariantCulture) : "-")}, {(s.Clip ? "on" : "off")}") : "–";
             sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {row.Method} | {row.Psnr:F3} | {row.Ssim:F4} | {Num(row.LrPsnr, "F2")} | {Num(row.TrainSeconds, "F0")} | {Num(row.EvalSeconds, "F0")} | {Num(row.FinalLoss, "F4")} |"));
+                $"| {row.Method} | {row.Psnr:F3} | {row.Ssim:F4} | {Num(row.LrPsnr, "F2")} | {Num(row.Artifact, "F3")} | {samp} | {Num(row.TrainSeconds, "F0")} | {Num(row.EvalSeconds, "F0")} | {Num(row.FinalLoss, "F4")} |"));
+        }
         return sb.ToString();
     }
 
     private static string Num(double v, string f) => double.IsFinite(v) && v != 0 ? v.ToString(f, CultureInfo.InvariantCulture) : "–";
 
-    /// <summary>Writes report.json, report.md and report.html (tables, training-loss chart, per-image gallery) into <paramref name="outDir"/>.</summary>
-    public static void WriteReport(QuickstartReport r, string outDir, string rrdbRun, IReadOnlyList<(string Name, string Dir)> runs, string evalSet)
+    /// <summary>
+    /// Why a SAM-DiffSR row may differ: the measured RMS of its training SPE maps and, from it, E's share of x_t and of the
+    /// training target at a few steps (<see cref="Diffusion.ModulationStrength"/>). Markdown.
+    /// </summary>
+    public static string ModulationEvidence(ComparisonOptions c)
+    {
+        var sb = new StringBuilder();
+        var schedule = Schedules.DiffusionSchedule.Cosine(100);
+        foreach (var m in c.Methods.Where(m => m is ComparisonMethod.SamDiffSRPaper or ComparisonMethod.SamDiffSRReleased))
+        {
+            var recipe = Comparison.RecipeFor(m, c.Recipe);
+            var dir = Path.Combine(c.OutDirectory, "masks-" + recipe.Name);
+            if (!Directory.Exists(dir)) continue;
+            double sum = 0; long n = 0;
+            foreach (var f in Directory.EnumerateFiles(dir, "*.npy"))
+                foreach (var v in Masks.Formats.NpyFile.Read(f).Values.ToArray()) { sum += (double)v * v; n++; }
+            if (n == 0) continue;
+            double rms = Math.Sqrt(sum / n);
+            var rows = Diffusion.ModulationStrength.Table(schedule, recipe.Modulation, rms, [10, 50, 90, 100]);
+            var ic = CultureInfo.InvariantCulture;
+            string steps = string.Join("; ", rows.Select(x => string.Create(ic, $"t = {x.PaperStep}: {x.StateRatio:G3} / {x.TargetRatio:G3}")));
+            sb.AppendLine(string.Create(ic, $"{Comparison.Label(m)}: training SPE maps RMS |E| = {rms:G3} ({recipe.Name} recipe, {recipe.Modulation} modulation). ") +
+                "E's share of x_t against its noise, P_t|E|/sqrt(1-abar_t), and of the target against eps, k_t|E|: " + steps + ".");
+            sb.AppendLine();
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>Writes report.json, report.md and report.html (policy header, table, training-loss chart, per-image gallery) into the comparison's folder.</summary>
+    public static void WriteReport(QuickstartReport r, ComparisonOptions c, IReadOnlyList<StageTime>? stages = null)
     {
         var o = r.Options;
         var json = new
         {
             options = new
             {
-                model = o.Model!.ToString(), o.RrdbSteps, o.DiffusionSteps, o.BatchSize, o.Patch, o.Lr, o.Seed,
-                modulation = o.Modulation.ToString(), sampler = o.Sampling!.Sampler.ToString(), samplerSteps = o.Sampling.Steps,
+                model = o.Model!.ToString(), o.RrdbSteps, o.DiffusionSteps, o.BatchSize, o.Patch, o.Lr, o.Seed, o.EmaDecay,
+                recipe = OptionNames.Of(o.Recipe), other_recipe = o.OtherRecipe,
                 train = o.TrainSet ?? "data/train/T91", eval = o.EvalSet ?? "data/benchmarks/Set5",
             },
+            policy = r.Policy,
             masks = r.Masks,
-            rows = r.Rows.Select(x => new { method = x.Method, psnr = x.Psnr, ssim = x.Ssim, lr_psnr = x.LrPsnr, train_seconds = x.TrainSeconds, eval_seconds = x.EvalSeconds, final_loss = x.FinalLoss }),
+            rows = r.Rows.Select(x => new
+            {
+                method = x.Method, psnr = x.Psnr, ssim = x.Ssim, lr_psnr = x.LrPsnr, artifact = x.Artifact, train_seconds = x.TrainSeconds,
+                eval_seconds = x.EvalSeconds, final_loss = x.FinalLoss,
+                sampler = x.Sampling?.Sampler, steps = x.Sampling?.Steps, eta = x.Sampling?.Eta, clip = x.Sampling?.Clip, timesteps = x.Sampling?.Timesteps,
+            }),
             per_image = r.PerImage.ToDictionary(k => k.Key, k => k.Value.Select(i => new { name = i.Name, psnr = i.Psnr, ssim = i.Ssim })),
+            stages = stages ?? [],
             total_seconds = r.TotalSeconds,
             machine = r.Machine,
         };
-        AtomicFile.WriteAllText(Path.Combine(outDir, "report.json"), JsonSerializer.Serialize(json,
+        AtomicFile.WriteAllText(Path.Combine(c.OutDirectory, "report.json"), JsonSerializer.Serialize(json,
             new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
         var md = new StringBuilder();
         md.AppendLine("# SamDiffSR.NET quickstart report").AppendLine();
         var summary = string.Create(CultureInfo.InvariantCulture,
-            $"Set5 x{o.Model!.Scale}, PSNR/SSIM on Y (MATLAB rgb2ycbcr, {o.Model.Scale} px shaved). Model {o.Model}; RRDB {o.RrdbSteps} steps, diffusion {o.DiffusionSteps} steps each, batch {o.BatchSize}, patch {o.Patch}, seed {o.Seed}; masks: {r.Masks} on T91 (SAM stand-in); sampler {o.Sampling!.Sampler}. Total {r.TotalSeconds:F0} s on {r.Machine}.");
+            $"Set5 x{o.Model!.Scale}, PSNR/SSIM on Y (MATLAB rgb2ycbcr, {o.Model.Scale} px shaved). Model {o.Model}; RRDB {o.RrdbSteps} steps, diffusion {o.DiffusionSteps} steps each, batch {o.BatchSize}, patch {o.Patch}, lr {o.Lr}, seed {o.Seed} (same initial weights, batches, t and ε for every diffusion row); " +
+            $"recipe {OptionNames.Of(o.Recipe)} (SRDiff and RRDB use its loss and LR schedule); masks: {r.Masks}. Total {r.TotalSeconds:F0} s on {r.Machine}.");
         md.AppendLine(summary);
+        md.AppendLine().AppendLine("Sampling policy (every diffusion row): " + r.Policy + ". The row \"SRDiff, x0 clipped\" is the same SRDiff model with x0 clipping, to show what the policy costs.");
         md.AppendLine().Append(Table(r)).AppendLine();
+        md.Append(ModulationEvidence(c));
         md.AppendLine(string.Create(CultureInfo.InvariantCulture,
             $"These are {o.DiffusionSteps:N0} diffusion steps of the {o.Model} model, not the paper's 400k steps of the paper-size networks: they show the pipeline working end to end, not the paper's numbers."));
-        AtomicFile.WriteAllText(Path.Combine(outDir, "report.md"), md.ToString());
+        AtomicFile.WriteAllText(Path.Combine(c.OutDirectory, "report.md"), md.ToString());
 
-        var fig = new PlotlyFigure("Training loss", "step", "loss", logY: true);
-        foreach (var (name, dir) in new[] { ("RRDB (L1 on HR)", rrdbRun) }.Concat(runs))
-        {
-            var (_, rows) = CsvLog.Read(Path.Combine(dir, SrTrainer.LogFile));
-            fig.Line(rows.Select(x => x[0]), rows.Select(x => x[1]), name);
-        }
-        var results = new[] { ("Bicubic", "bicubic"), ("SRDiff", "srdiff"), ("SAM-DiffSR", "samdiffsr") }
-            .Select(x => (x.Item1, Path.Combine(outDir, "sr", x.Item2))).ToList();
-        var html = new HtmlReport("SamDiffSR.NET quickstart").Paragraph(summary).Table(Table(r))
-            .Figure(fig).Heading($"Results on {Path.GetFileName(Path.TrimEndingDirectorySeparator(evalSet))} (×{o.Model.Scale})")
-            .Html(SrGallery.FromFolders(evalSet, o.Model.Scale, results));
-        AtomicFile.WriteAllText(Path.Combine(outDir, "report.html"), html.ToHtml());
+        var policy = "Sampling policy (every diffusion row): " + r.Policy + ". The row \"SRDiff, x0 clipped\" is the same SRDiff model with x0 clipping, to show what the policy costs.";
+        var evalSet = c.EvalSets![0];
+        var gallery = r.SrFolders.Where(kv => Directory.Exists(kv.Value)).Select(kv => (kv.Key, kv.Value)).ToList();
+        var html = new HtmlReport("SamDiffSR.NET quickstart").Paragraph(summary).Paragraph(policy).Table(Table(r))
+            .Figure(ComparisonCharts.TrainingLoss(r.Runs))
+            .Heading($"Results on {Path.GetFileName(Path.TrimEndingDirectorySeparator(evalSet))} (×{o.Model.Scale})")
+            .Html(SrGallery.FromFolders(evalSet, o.Model.Scale, gallery));
+        AtomicFile.WriteAllText(Path.Combine(c.OutDirectory, "report.html"), html.ToHtml());
     }
 }

@@ -29,7 +29,7 @@ public class MasksGenerateCommandTests
             Assert.True(records.Count > 5);
             var map = NpyFile.Read(Path.Combine(outHr, "bird.npy"));
             Assert.Equal((288, 288), (map.Height, map.Width));
-            var expected = new SpeEncoder(SpeOptions.Paper).Encode(records, 288, 288);
+            var expected = new SpeEncoder(SamDiffSR.Training.TrainingRecipe.Paper.Spe).Encode(records, 288, 288);   // the default recipe's SPE
             Assert.Equal(expected.Values.ToArray(), map.Values.ToArray());
             // Resumable: a second run skips both images.
             var again = Run("masks", "generate", "--images", imgs, "--out", outHr);

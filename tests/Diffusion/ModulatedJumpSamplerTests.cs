@@ -283,6 +283,7 @@ public class ModulatedJumpSamplerTests
         Assert.Throws<SamplerRefusedException>(() => ModulatedJumpSampler.CheckSchedule(S, ModulationMode.Paper, [99, 99, 0]));
         // clipping in Paper mode, and the jump sampler on an unmodulated model
         Assert.Throws<SamplerRefusedException>(() => new ModulatedJumpSampler(S, ModulationMode.Paper, [99, 98, 96, 91, 79, 54, 21, 4, 0], clipDenoised: true));
+        // an unmodulated model takes the same schedule as Paper mode (its jump borrows the Paper-mode sigma)
         Assert.Throws<SamplerRefusedException>(() => new ModulatedJumpSampler(S, ModulationMode.None, [99]));
     }
 
@@ -303,7 +304,7 @@ public class ModulatedJumpSamplerTests
         Assert.Equal(70, ModulatedJumpSampler.ForSampling(S, ModulationMode.Paper, new SamplingOptions(SamplerKind.Jump, 70), false)!.Jumps.Count);
         Assert.Throws<SamplerRefusedException>(() => ModulatedJumpSampler.ForSampling(S, ModulationMode.Paper, new SamplingOptions(SamplerKind.Jump, 10), false));
         Assert.True(ModulatedJumpSampler.ForSampling(S, ModulationMode.OfficialCode, new SamplingOptions(SamplerKind.Jump, 10), true)!.ClipDenoised);
-        Assert.Throws<SamplerRefusedException>(() => ModulatedJumpSampler.ForSampling(S, ModulationMode.None, new SamplingOptions(SamplerKind.Jump, 0), false));
+        Assert.Equal(9, ModulatedJumpSampler.ForSampling(S, ModulationMode.None, new SamplingOptions(SamplerKind.Jump, 0), false)!.Jumps.Count);
         Assert.Null(ModulatedJumpSampler.ForSampling(S, ModulationMode.None, new SamplingOptions(SamplerKind.Ddim, 10), false));
 
         // the substitution pipelines use: DDIM k on a modulated model -> jump with k trailing steps where feasible, else fewest

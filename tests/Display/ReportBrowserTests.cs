@@ -36,24 +36,27 @@ public class ReportBrowserTests(ITestOutputHelper output)
                 ImageIO.SavePng(sr, Path.Combine(dir, "sr", m, name));
             }
         }
-        var runs = new List<(string Name, string Dir)>();
+        var runs = new Dictionary<string, string>();
         foreach (var run in new[] { "rrdb", "srdiff", "samdiffsr" })
         {
             Directory.CreateDirectory(Path.Combine(dir, run));
             using var log = CsvLog.Open(Path.Combine(dir, run, SrTrainer.LogFile), ["step", "loss", "lr", "seconds"]);
             for (int s = 1; s <= 20; s++) log.Append(s, 1.0 / s + run.Length * 0.01, 1e-3, s * 0.5);
-            if (run != "rrdb") runs.Add((run == "srdiff" ? "SRDiff" : "SAM-DiffSR", Path.Combine(dir, run)));
+            runs[run == "rrdb" ? "RRDB" : run == "srdiff" ? "SRDiff" : "SAM-DiffSR"] = Path.Combine(dir, run);
         }
-        var opts = new QuickstartOptions(dir, Model: ModelConfig.Tiny, Sampling: SamplingOptions.Official, EvalSet: evalSet);
+        var opts = new QuickstartOptions(dir, Model: ModelConfig.Tiny, EvalSet: evalSet);
+        var policy = new SamDiffSR.Diffusion.SamplingRecord("jump", 9, null, false, "100,99,97,92,80,55,22,5,1");
         var rows = new List<QuickstartRow>
         {
-            new("Bicubic", 24.1, 0.71, double.NaN, 0, 0, double.NaN),
-            new("SRDiff", 24.9, 0.74, 44.2, 60, 30, 0.05),
-            new("SAM-DiffSR", 25.2, 0.75, 44.9, 61, 31, 0.049),
+            new("Bicubic", 24.1, 0.71, double.NaN, 0, 0, 0, double.NaN, null),
+            new("SRDiff", 24.9, 0.74, 44.2, 0.5, 60, 30, 0.05, policy),
+            new("SAM-DiffSR", 25.2, 0.75, 44.9, 0.4, 61, 31, 0.049, policy),
         };
         var per = new Dictionary<string, IReadOnlyList<(string, double, double)>> { ["Bicubic"] = [("a.png", 24, 0.7), ("b.png", 24.2, 0.72)] };
-        var report = new QuickstartReport(opts, "fake masks", rows, per, 123, "test machine");
-        Quickstart.WriteReport(report, dir, Path.Combine(dir, "rrdb"), runs, evalSet);
+        var srFolders = new Dictionary<string, string> { ["Bicubic"] = Path.Combine(dir, "sr", "bicubic"), ["SRDiff"] = Path.Combine(dir, "sr", "srdiff"), ["SAM-DiffSR"] = Path.Combine(dir, "sr", "samdiffsr") };
+        var report = new QuickstartReport(opts, "fake masks", "test policy", rows, per, runs, srFolders, 123, "test machine");
+        var comparison = Quickstart.ComparisonFor(opts);
+        Quickstart.WriteReport(report, comparison);
 
         var html = File.ReadAllText(Path.Combine(dir, "report.html"));
         Assert.DoesNotMatch(new Regex("<script[^>]+src=", RegexOptions.IgnoreCase), html); // nothing to fetch
@@ -70,7 +73,7 @@ public class ReportBrowserTests(ITestOutputHelper output)
         Assert.Equal(1, tables);
         Assert.Contains("<th>PSNR (Y)</th>", dom);
         Assert.DoesNotContain("|---|", dom);
-        Assert.Equal(3 * 6, cells); // 3 rows × 6 numeric columns (a dash counts as numeric-aligned)
+        Assert.Equal(3 * 7 + 1, cells); // 3 rows × 7 numeric columns, plus bicubic's "–" sampler cell (a dash counts as numeric-aligned)
         // Per image: LR, Bicubic, SRDiff, SAM-DiffSR, HR full size, then HR with box + 5 crops.
         Assert.Equal(2 * (5 + 6), images);
         Assert.Contains("LR (×4 nearest)", dom);

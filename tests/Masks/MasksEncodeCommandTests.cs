@@ -30,7 +30,7 @@ public class MasksEncodeCommandTests
     {
         using var tmp = new TempDir();
         WriteInputs(tmp);
-        var (code, stdout, stderr) = Run("masks", "encode", "--amg", tmp.Sub("amg"), "--out", tmp.Sub("out"), "--mean", "image");
+        var (code, stdout, stderr) = Run("masks", "encode", "--amg", tmp.Sub("amg"), "--out", tmp.Sub("out"), "--recipe", "released");
         Assert.True(code == 0, stderr);
         Assert.Contains("wrote 2", stdout);
         Assert.Contains("1 without masks", stdout);
@@ -43,19 +43,19 @@ public class MasksEncodeCommandTests
         // resume: existing outputs are left alone
         var sentinel = new SpeMap(1, 1, new[] { 42f });
         NpyFile.Write(tmp.Sub("out", "0001.npy"), sentinel);
-        (code, stdout, _) = Run("masks", "encode", "--amg", tmp.Sub("amg"), "--out", tmp.Sub("out"), "--mean", "image");
+        (code, stdout, _) = Run("masks", "encode", "--amg", tmp.Sub("amg"), "--out", tmp.Sub("out"), "--recipe", "released");
         Assert.Equal(0, code);
         Assert.Contains("wrote 0, skipped 2", stdout);
         Assert.Equal(42f, NpyFile.Read(tmp.Sub("out", "0001.npy"))[0, 0]);
         // --force rewrites
-        (code, _, _) = Run("masks", "encode", "--amg", tmp.Sub("amg"), "--out", tmp.Sub("out"), "--mean", "image", "--force");
+        (code, _, _) = Run("masks", "encode", "--amg", tmp.Sub("amg"), "--out", tmp.Sub("out"), "--recipe", "released", "--force");
         Assert.Equal(0, code);
         AssertClose(SpeReference.Get("rects_16x16").RopeOutput, NpyFile.Read(tmp.Sub("out", "0001.npy")).Values);
         Assert.Empty(Directory.GetFiles(tmp.Sub("out"), "*.tmp"));
     }
 
     [Fact]
-    public void Defaults_ArePaperSpe_AndOptionsSelectVariants()
+    public void Defaults_AreThePaperRecipesSpe_AndOptionsSelectVariants()
     {
         using var tmp = new TempDir();
         WriteInputs(tmp);
@@ -63,16 +63,17 @@ public class MasksEncodeCommandTests
         var scores = overlap.Masks.Select((_, i) => 0.9 + 0.03 * i).ToArray();
 
         Assert.Equal(0, Run("masks", "encode", "--amg", tmp.Sub("amg"), "--out", tmp.Sub("paper")).Code);
-        var expected = new SpeEncoder(SpeOptions.Paper).Encode(overlap.Masks, overlap.H, overlap.W);
+        var expected = new SpeEncoder(SamDiffSR.Training.TrainingRecipe.Paper.Spe).Encode(overlap.Masks, overlap.H, overlap.W);
+        Assert.Equal(new SpeOptions(SpeVariant.RoPETransposed, SegmentValueRule.WholeImageDivisor), SamDiffSR.Training.TrainingRecipe.Paper.Spe);
         Assert.Equal(expected.ToArray(), NpyFile.Read(tmp.Sub("paper", "0002.npy")).ToArray());
 
         Assert.Equal(0, Run("masks", "encode", "--amg", tmp.Sub("amg"), "--out", tmp.Sub("cos"), "--variant", "cosine", "--overlap", "score").Code);
-        var cos = new SpeEncoder(new SpeOptions(SpeVariant.CosineGrid, SegmentValueRule.SegmentMean, OverlapRule.HigherScoreWins))
+        var cos = new SpeEncoder(new SpeOptions(SpeVariant.CosineGrid, SegmentValueRule.WholeImageDivisor, OverlapRule.HigherScoreWins))
             .Encode(overlap.Masks, overlap.H, overlap.W, scores);
         Assert.Equal(cos.ToArray(), NpyFile.Read(tmp.Sub("cos", "0002.npy")).ToArray());
         Assert.NotEqual(expected.ToArray(), cos.ToArray());
 
-        Assert.Equal(0, Run("masks", "encode", "--amg", tmp.Sub("amg"), "--out", tmp.Sub("rt"), "--variant", "rope-transposed").Code);
+        Assert.Equal(0, Run("masks", "encode", "--amg", tmp.Sub("amg"), "--out", tmp.Sub("rt"), "--variant", "rope-transposed", "--mean", "segment").Code);
         var rt = new SpeEncoder(new SpeOptions(SpeVariant.RoPETransposed)).Encode(overlap.Masks, overlap.H, overlap.W);
         Assert.Equal(rt.ToArray(), NpyFile.Read(tmp.Sub("rt", "0002.npy")).ToArray());
     }

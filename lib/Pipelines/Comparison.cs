@@ -1,0 +1,495 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using SamDiffSR.Data;
+using SamDiffSR.Diffusion;
+using SamDiffSR.Inference;
+using SamDiffSR.IO;
+using SamDiffSR.Masks;
+using SamDiffSR.Masks.Generation;
+using SamDiffSR.Masks.Segmenters;
+using SamDiffSR.Masks.Spe;
+using SamDiffSR.Metrics;
+using SamDiffSR.Metrics.Perceptual;
+using SamDiffSR.Models;
+using SamDiffSR.Runtime;
+using SamDiffSR.Training;
+
+namespace SamDiffSR.Pipelines;
+
+/// <summary>A row of a comparison (quickstart, replication study).</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<ComparisonMethod>))]
+public enum ComparisonMethod
+{
+    /// <summary>MATLAB bicubic upscaling (no training).</summary>
+    [OptionName("bicubic")] Bicubic,
+    /// <summary>The RRDB encoder's own SR output: the regression baseline (L1, stage 1).</summary>
+    [OptionName("rrdb")] Rrdb,
+    /// <summary>SRDiff: unmodulated diffusion, trained with the base recipe's loss and LR schedule.</summary>
+    [OptionName("srdiff")] SrDiff,
+    /// <summary>SAM-DiffSR with the <see cref="TrainingRecipe.Released"/> recipe (its own masks, loss, schedule).</summary>
+    [OptionName("samdiffsr-released")] SamDiffSRReleased,
+    /// <summary>SAM-DiffSR with the <see cref="TrainingRecipe.Paper"/> recipe.</summary>
+    [OptionName("samdiffsr-paper")] SamDiffSRPaper,
+    /// <summary>SAM+SRDiff: the SPE map as an extra input channel (at inference from the bicubic-upsampled LR, Table 4 "Low").</summary>
+    [OptionName("samconcat")] SamConcat,
+    /// <summary>The policy row: the SRDiff run sampled with x̂0 clipping (<see cref="SamplingPolicy.Clipped"/>).</summary>
+    [OptionName("srdiff-clipped")] SrDiffClipped,
+}
+
+/// <summary>
+/// Everything a comparison depends on. One pipeline serves the quickstart (one seed) and the replication study
+/// (several seeds); see <see cref="Comparison"/>.
+/// </summary>
+/// <param name="OutDirectory">Everything goes here; a killed run resumes stage by stage.</param>
+/// <param name="Model">Network sizes (the SAM+SRDiff row adds one input channel).</param>
+/// <param name="Methods">Rows, in table order.</param>
+/// <param name="Seeds">One seed per replicate; within a seed every diffusion run shares init, batches, t and ε.</param>
+/// <param name="RrdbSteps">Stage-1 steps (the encoder every diffusion model conditions on).</param>
+/// <param name="DiffusionSteps">Stage-2 steps of every diffusion row.</param>
+/// <param name="RrdbBaselineSteps">Steps of the RRDB regression row: null = the stage-1 encoder itself; otherwise a separate RRDB run (e.g. RrdbSteps + DiffusionSteps for the same budget).</param>
+/// <param name="BatchSize">Batch size of every run.</param>
+/// <param name="Patch">HR patch side.</param>
+/// <param name="Lr">Base learning rate of every run.</param>
+/// <param name="EmaDecay">EMA of the diffusion weights (null = none, as the released code).</param>
+/// <param name="Recipe">Base recipe: SRDiff, SAM+SRDiff and the RRDB runs use its loss and LR schedule; each SAM-DiffSR row uses its own recipe whole.</param>
+/// <param name="EvalSets">HR folders to evaluate on (x scale of the model).</param>
+/// <param name="CurvePoints">Learning-curve points per diffusion run (0 = none); checkpoints are kept for them.</param>
+/// <param name="CurveImages">Images of the first eval set used for the learning curves.</param>
+/// <param name="ArtifactScore">Also compute the LDL artifact score per image.</param>
+/// <param name="TrainSet">HR training images (default: embedded T91).</param>
+public sealed record ComparisonOptions(
+    string OutDirectory,
+    ModelConfig Model,
+    IReadOnlyList<ComparisonMethod> Methods,
+    IReadOnlyList<long> Seeds,
+    int RrdbSteps,
+    int DiffusionSteps,
+    int? RrdbBaselineSteps = null,
+    int BatchSize = 8,
+    int Patch = 64,
+    double Lr = 2e-3,
+    double? EmaDecay = null,
+    RecipeKind Recipe = RecipeKind.Paper,
+    IReadOnlyList<string>? EvalSets = null,
+    int CurvePoints = 0,
+    int CurveImages = 2,
+    bool ArtifactScore = true,
+    string? TrainSet = null)
+{
+    /// <summary>The sampling policy of every row (the clipped row adds clipping only).</summary>
+    [JsonIgnore]
+    public SamplingPolicy Policy => SamplingPolicy.Exact;
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the bad option.</summary>
+    public ComparisonOptions Validate()
+    {
+        if (Methods.Count == 0) throw new ArgumentException("no methods to compare");
+        if (Seeds.Count == 0) throw new ArgumentException("no seeds");
+        if (Seeds.Distinct().Count() != Seeds.Count) throw new ArgumentException("seeds must be distinct");
+        if (RrdbSteps < 1 || DiffusionSteps < 1) throw new ArgumentException("steps must be >= 1");
+        if (RrdbBaselineSteps is < 1) throw new ArgumentException("RRDB baseline steps must be >= 1");
+        if (CurvePoints < 0 || CurvePoints > DiffusionSteps) throw new ArgumentException($"curve points must be in 0..{DiffusionSteps}");
+        if (Methods.Contains(ComparisonMethod.SrDiffClipped) && !Methods.Contains(ComparisonMethod.SrDiff))
+            throw new ArgumentException("the clipped SRDiff row needs the SRDiff row");
+        return this;
+    }
+}
+
+/// <summary>The metrics of one image.</summary>
+public sealed record ComparisonImage(string Name, double Psnr, double Ssim, double LrPsnr, double Artifact);
+
+/// <summary>One (method, seed, eval set) evaluation.</summary>
+public sealed record ComparisonEval(string Method, long Seed, string Set, double Psnr, double Ssim, double LrPsnr, double Artifact,
+                                   SamplingRecord? Sampling, double Seconds, IReadOnlyList<ComparisonImage> Images);
+
+/// <summary>One learning-curve point: PSNR of a checkpoint on the fixed curve subset with the fixed sampling seed.</summary>
+public sealed record CurvePoint(string Method, long Seed, long Step, double Psnr);
+
+/// <summary>Wall time of one stage (where the time goes).</summary>
+public sealed record StageTime(string Stage, double Seconds, bool Resumed);
+
+/// <summary>Mean ± sample std over seeds of one metric of one method on one set.</summary>
+public sealed record MetricSummary(string Method, string Set, string Metric, int N, double Mean, double Std);
+
+/// <summary>
+/// Paired difference (method − SRDiff) over seeds: mean, sample std, and the 95 % t-interval
+/// mean ± t_{0.975, n−1}·std/√n (null bounds for n &lt; 2).
+/// </summary>
+public sealed record PairedDifference(string Method, string Set, string Metric, int N, double Mean, double Std, double? Low, double? High)
+{
+    /// <summary>Whether the interval contains 0 (no evidence of a difference at 95 %); null when there is no interval.</summary>
+    public bool? ContainsZero => Low is { } l && High is { } h ? l <= 0 && h >= 0 : null;
+}
+
+/// <summary>Everything a comparison produced (also <c>results.json</c>).</summary>
+public sealed record ComparisonResult(ComparisonOptions Options, string Masks, string PolicyDescription,
+                                      IReadOnlyList<ComparisonEval> Evaluations, IReadOnlyList<CurvePoint> Curves,
+                                      IReadOnlyList<StageTime> Stages, IReadOnlyList<MetricSummary> Summaries,
+                                      IReadOnlyList<PairedDifference> Differences, double TotalSeconds, string Machine);
+
+/// <summary>
+/// The one comparison pipeline: methods × seeds with common random numbers, resumable per stage, one sampling policy
+/// for every row (<see cref="SamplingPolicy.Exact"/>; plus the clipped SRDiff row), learning curves, and paired
+/// statistics. <see cref="Quickstart"/> is its one-seed case; <c>samdiffsr study</c> runs it with several seeds.
+/// <para><b>Common random numbers.</b> Within a seed every diffusion run is made by <see cref="SrTrainer"/> with the
+/// same seed, so it draws the same initial weights (<c>torch.manual_seed(seed)</c> before the networks are built; the
+/// SAM+SRDiff U-Net has one more input channel, so its first convolution and every weight drawn after it differ), the
+/// same batches (the image order and patch positions depend on (seed, step, i) only, not on the masks, for aligned
+/// crops) and the same t and ε (one generator seeded from (seed, step), drawn in the same order for every method).
+/// The RRDB encoder is trained once per seed and shared. Masks: the embedded Felzenszwalb segmenter on the
+/// training HR images, a stand-in for SAM, encoded once per recipe.</para>
+/// <para><b>Resume.</b> Masks, each training run (checkpointed) and each evaluation (one JSON per method, seed and set)
+/// are separate stages; a killed run recomputes only what is missing.</para>
+/// </summary>
+public static class Comparison
+{
+    /// <summary>Results file in the output folder.</summary>
+    public const string ResultsFile = "results.json";
+
+    /// <summary>Human-readable row label.</summary>
+    public static string Label(ComparisonMethod m) => m switch
+    {
+        ComparisonMethod.Bicubic => "Bicubic",
+        ComparisonMethod.Rrdb => "RRDB (regression)",
+        ComparisonMethod.SrDiff => "SRDiff",
+        ComparisonMethod.SamDiffSRReleased => "SAM-DiffSR (released)",
+        ComparisonMethod.SamDiffSRPaper => "SAM-DiffSR (paper)",
+        ComparisonMethod.SamConcat => "SAM+SRDiff",
+        ComparisonMethod.SrDiffClipped => "SRDiff, x0 clipped",
+        _ => m.ToString(),
+    };
+
+    /// <summary>Whether a method is a trained diffusion model sampled under the policy.</summary>
+    public static bool IsDiffusion(ComparisonMethod m) => m is ComparisonMethod.SrDiff or ComparisonMethod.SamDiffSRReleased
+        or ComparisonMethod.SamDiffSRPaper or ComparisonMethod.SamConcat or ComparisonMethod.SrDiffClipped;
+
+    /// <summary>The recipe a trained method uses (SAM-DiffSR rows their own, everything else the base recipe).</summary>
+    public static TrainingRecipe RecipeFor(ComparisonMethod m, RecipeKind baseRecipe) => m switch
+    {
+        ComparisonMethod.SamDiffSRReleased => TrainingRecipe.Released,
+        ComparisonMethod.SamDiffSRPaper => TrainingRecipe.Paper,
+        _ => TrainingRecipe.Of(baseRecipe),
+    };
+
+    /// <summary>The diffusion method a row trains.</summary>
+    public static SrMethod MethodFor(ComparisonMethod m) => m switch
+    {
+        ComparisonMethod.SamDiffSRReleased or ComparisonMethod.SamDiffSRPaper => SrMethod.SamDiffSR,
+        ComparisonMethod.SamConcat => SrMethod.SamConcat,
+        _ => SrMethod.SrDiff,
+    };
+
+    /// <summary>The training configuration of one diffusion row (also used by tests to prove the common random numbers).</summary>
+    public static TrainConfig DiffusionConfig(ComparisonOptions o, ComparisonMethod m, long seed)
+    {
+        var recipe = RecipeFor(m, o.Recipe);
+        var model = m == ComparisonMethod.SamConcat ? o.Model with { ExtraInputChannels = 1 } : o.Model;
+        int keep = Math.Max(1, o.CurvePoints);
+        int every = o.CurvePoints > 0 ? Math.Max(1, o.DiffusionSteps / o.CurvePoints) : Math.Max(1, o.DiffusionSteps / 4);
+        return new TrainConfig(TrainingStage.Diffusion, model, recipe.Diffusion(MethodFor(m)), recipe.Patch(o.Patch, flips: true, rotations: true),
+            o.DiffusionSteps, o.BatchSize, recipe.Schedule(o.Lr, o.DiffusionSteps), GradClipNorm: 1.0, EmaDecay: o.EmaDecay, Seed: seed,
+            CheckpointEvery: every, KeepCheckpoints: o.CurvePoints > 0 ? keep + 1 : 1, LogEvery: 1);
+    }
+
+    /// <summary>The stage-1 (or RRDB baseline) configuration.</summary>
+    public static TrainConfig RrdbConfig(ComparisonOptions o, long seed, int steps)
+    {
+        var recipe = TrainingRecipe.Of(o.Recipe);
+        return new TrainConfig(TrainingStage.Rrdb, o.Model, DiffusionOptions.SrDiff, recipe.Patch(o.Patch, flips: true, rotations: true), steps,
+            o.BatchSize, recipe.Schedule(o.Lr, steps), GradClipNorm: 1.0, Seed: seed, CheckpointEvery: Math.Max(1, steps / 4), KeepCheckpoints: 1, LogEvery: 1);
+    }
+
+    /// <summary>Folder of a run: seed_S/method.</summary>
+    public static string RunDirectory(string outDir, long seed, string name) =>
+        Path.Combine(outDir, "runs", string.Create(CultureInfo.InvariantCulture, $"seed_{seed}"), name);
+
+    /// <summary>Runs (or resumes) the comparison.</summary>
+    public static ComparisonResult Run(ComparisonOptions o, Action<string>? log = null, IProgress<ProgressInfo>? progress = null,
+                                       CancellationToken cancellationToken = default)
+    {
+        o.Validate();
+        log ??= _ => { };
+        var clock = Stopwatch.StartNew();
+        var stages = new List<StageTime>();
+        string trainSet = o.TrainSet ?? DataPaths.T91;
+        var evalSets = o.EvalSets ?? [DataPaths.Set5];
+        Directory.CreateDirectory(o.OutDirectory);
+        var methods = o.Methods;
+        var trained = methods.Where(m => m is not (ComparisonMethod.Bicubic or ComparisonMethod.Rrdb or ComparisonMethod.SrDiffClipped)).ToList();
+        var grid = new GridProgress(o, trained, evalSets.Count, progress);
+
+        // 1. Masks: one folder per SPE setting in use (the segmentation itself is shared through the JSON files).
+        var fz = FelzenszwalbOptions.Default;
+        var recipes = trained.Select(m => RecipeFor(m, o.Recipe)).Distinct().ToList();
+        var stores = new Dictionary<RecipeKind, SrPatchDataset>();
+        foreach (var recipe in recipes)
+        {
+            var t0 = clock.Elapsed.TotalSeconds;
+            string dir = Path.Combine(o.OutDirectory, "masks-" + recipe.Name);
+            log($"masks ({recipe.Name} recipe: {OptionNames.Of(recipe.Spe.Variant)}, value rule {OptionNames.Of(recipe.Spe.ValueRule)}) for {trainSet} " +
+                $"with the embedded segmenter {fz.Describe()} (stand-in for SAM)");
+            var mr = MaskGeneration.GenerateFolder(trainSet, dir, new SegmenterRecordSource(new FelzenszwalbSegmenter(fz)),
+                new MaskGenerationOptions(MaskFrom.Hr, o.Model.Scale, recipe.Spe), null, null, cancellationToken: cancellationToken);
+            var store = new MaskStore(dir, new MaskStoreOptions(ShapeMismatch: ShapeMismatchPolicy.TrimToImage), _ => { });
+            stores[recipe.Kind] = SrPatchDataset.Load(trainSet, o.Model.Scale, recipe.Patch(o.Patch, true, true), LrUpRecipe.Official, store);
+            stages.Add(new StageTime("masks " + recipe.Name, clock.Elapsed.TotalSeconds - t0, mr.Generated == 0));
+        }
+        var baseData = stores.TryGetValue(o.Recipe, out var bd) ? bd
+            : SrPatchDataset.Load(trainSet, o.Model.Scale, TrainingRecipe.Of(o.Recipe).Patch(o.Patch, true, true), LrUpRecipe.Official, null);
+        string masksDescription = fz.Describe() + " on " + Path.GetFileName(Path.TrimEndingDirectorySeparator(trainSet)) + " (stand-in for SAM)";
+
+        var evals = new List<ComparisonEval>();
+        var curves = new List<CurvePoint>();
+        foreach (var seed in o.Seeds)
+        {
+            // 2. Stage 1: the RRDB encoder (shared by every diffusion row of this seed).
+            string rrdbRun = RunDirectory(o.OutDirectory, seed, "rrdb");
+            stages.Add(Train($"seed {seed} rrdb", RrdbConfig(o, seed, o.RrdbSteps), baseData, rrdbRun, null, grid, log, clock, cancellationToken));
+            string rrdbBaseline = rrdbRun;
+            if (methods.Contains(ComparisonMethod.Rrdb) && o.RrdbBaselineSteps is int rb && rb != o.RrdbSteps)
+            {
+                rrdbBaseline = RunDirectory(o.OutDirectory, seed, "rrdb-baseline");
+                stages.Add(Train($"seed {seed} rrdb baseline", RrdbConfig(o, seed, rb), baseData, rrdbBaseline, null, grid, log, clock, cancellationToken));
+            }
+            // 3. Stage 2: every diffusion row, same seed.
+            foreach (var m in trained)
+            {
+                var cfg = DiffusionConfig(o, m, seed);
+                var data = m == ComparisonMethod.SrDiff ? baseData : stores[RecipeFor(m, o.Recipe).Kind];
+                stages.Add(Train($"seed {seed} {OptionNames.Of(m)}", cfg, data, RunDirectory(o.OutDirectory, seed, OptionNames.Of(m)), rrdbRun, grid, log, clock, cancellationToken));
+            }
+            // 4. Evaluation, one policy for every row.
+            foreach (var set in evalSets)
+                foreach (var m in methods)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var t0 = clock.Elapsed.TotalSeconds;
+                    var (ev, resumed) = Evaluate(o, m, seed, set, m == ComparisonMethod.Rrdb ? rrdbBaseline : null, grid, cancellationToken);
+                    evals.Add(ev);
+                    stages.Add(new StageTime($"seed {seed} eval {OptionNames.Of(m)} {ev.Set}", clock.Elapsed.TotalSeconds - t0, resumed));
+                    grid.EvalDone();
+                }
+            // 5. Learning curves.
+            if (o.CurvePoints > 0)
+                foreach (var m in trained)
+                {
+                    var t0 = clock.Elapsed.TotalSeconds;
+                    var (pts, resumed) = Curve(o, m, seed, evalSets[0], cancellationToken);
+                    curves.AddRange(pts);
+                    stages.Add(new StageTime($"seed {seed} curve {OptionNames.Of(m)}", clock.Elapsed.TotalSeconds - t0, resumed));
+                }
+        }
+        var summaries = Statistics.Summaries(evals);
+        var diffs = methods.Contains(ComparisonMethod.SrDiff) ? Statistics.PairedVs(evals, Label(ComparisonMethod.SrDiff)) : [];
+        var policy = o.Policy.Describe(Schedules.DiffusionSchedule.Create(Schedules.BetaScheduleKind.Cosine, 100));
+        var result = new ComparisonResult(o, masksDescription, policy, evals, curves, stages, summaries, diffs, clock.Elapsed.TotalSeconds, TorchRuntime.Describe());
+        AtomicFile.WriteAllText(Path.Combine(o.OutDirectory, ResultsFile), ToJson(result));
+        return result;
+    }
+
+    private static StageTime Train(string stage, TrainConfig cfg, SrPatchDataset data, string dir, string? rrdb, GridProgress grid,
+                                   Action<string> log, Stopwatch clock, CancellationToken ct)
+    {
+        var t0 = clock.Elapsed.TotalSeconds;
+        bool done = IsFinished(dir, cfg.Steps);
+        if (!done) log($"{stage}: {cfg.Steps} steps ({cfg.Diffusion.Method}, {cfg.Diffusion.EffectiveModulation} modulation, {cfg.Diffusion.Loss}, lr {cfg.Lr.Kind})");
+        var r = SrTrainer.Run(cfg, data, dir, resume: true, rrdbWeights: rrdb, log: _ => { }, progress: grid.Training(stage), cancellationToken: ct);
+        ct.ThrowIfCancellationRequested();   // the trainer stops with a checkpoint; an unfinished run must not be evaluated
+        grid.TrainDone(cfg.Steps);
+        return new StageTime(stage, clock.Elapsed.TotalSeconds - t0, done || r.StartStep == r.EndStep);
+    }
+
+    private static bool IsFinished(string dir, int steps)
+    {
+        var root = Path.Combine(dir, ModelFolder.CheckpointsFolder);
+        return Directory.Exists(root) && new CheckpointStore(root, int.MaxValue).Latest() is { } l && l.Step >= steps;
+    }
+
+    private static string EvalFile(ComparisonOptions o, ComparisonMethod m, long seed, string set) =>
+        Path.Combine(o.OutDirectory, "eval", string.Create(CultureInfo.InvariantCulture, $"seed_{seed}"),
+            $"{OptionNames.Of(m)}-{Path.GetFileName(Path.TrimEndingDirectorySeparator(set))}.json");
+
+    /// <summary>Folder of the SR images of a row (first seed only is kept for galleries).</summary>
+    public static string SrDirectory(string outDir, ComparisonMethod m, long seed, string set) =>
+        Path.Combine(outDir, "sr", string.Create(CultureInfo.InvariantCulture, $"seed_{seed}"), Path.GetFileName(Path.TrimEndingDirectorySeparator(set)), OptionNames.Of(m));
+
+    private static (ComparisonEval, bool) Evaluate(ComparisonOptions o, ComparisonMethod m, long seed, string set, string? rrdbBaseline,
+                                                  GridProgress grid, CancellationToken ct)
+    {
+        var file = EvalFile(o, m, seed, set);
+        if (File.Exists(file)) return (JsonSerializer.Deserialize<ComparisonEval>(File.ReadAllText(file), Json)!, true);
+        var clock = Stopwatch.StartNew();
+        int scale = o.Model.Scale;
+        var folder = ImageFolder.Open(set);
+        string setName = folder.Name;
+        string srDir = SrDirectory(o.OutDirectory, m, seed, set);
+        var images = new List<ComparisonImage>();
+        SamplingRecord? sampling = null;
+        void Add(string name, ImageU8 sr, ImageU8 hr, ImageU8 lr)
+        {
+            var srCmp = hr.Channels == 1 ? SrInference.ChannelMean(sr) : sr;
+            var q = QualityMetrics.Measure(srCmp, hr, scale, MetricConvention.YDouble);
+            double lrPsnr = QualityMetrics.Psnr(ImageF64.FromU8(MatlabResize.Downscale(sr, scale), 1.0), ImageF64.FromU8(lr.ToRgb(), 1.0), 255.0);
+            images.Add(new ComparisonImage(name, q.Psnr, q.Ssim, lrPsnr, o.ArtifactScore ? Artifact(hr, srCmp) : double.NaN));
+            ImageIO.SavePng(srCmp, Path.Combine(srDir, Path.ChangeExtension(name, ".png")));
+        }
+        if (m == ComparisonMethod.Bicubic)
+        {
+            for (int i = 0; i < folder.Files.Count; i++)
+            {
+                var hr = ImageOps.Modcrop(folder.Load(i), scale, folder.FileName(i));
+                var lr = MatlabResize.Downscale(hr, scale);
+                Add(folder.FileName(i), MatlabResize.Upscale(lr.ToRgb(), scale), hr, lr);
+            }
+        }
+        else if (m == ComparisonMethod.Rrdb)
+        {
+            using var model = SrDiffusionModel.Load(rrdbBaseline!, encoderOnly: true);
+            for (int i = 0; i < folder.Files.Count; i++)
+            {
+                var hr = ImageOps.Modcrop(folder.Load(i), scale, folder.FileName(i));
+                var lr = MatlabResize.Downscale(hr, scale);
+                Add(folder.FileName(i), RrdbOutput(model, lr.ToRgb()), hr, lr);
+            }
+        }
+        else
+        {
+            var run = RunDirectory(o.OutDirectory, seed, OptionNames.Of(m == ComparisonMethod.SrDiffClipped ? ComparisonMethod.SrDiff : m));
+            using var model = SrDiffusionModel.Load(run);
+            var policy = m == ComparisonMethod.SrDiffClipped ? SamplingPolicy.Clipped : o.Policy;
+            sampling = SrInference.SamplingFor(model, policy.Sampling);
+            var seg = new FelzenszwalbSegmenter();
+            var spe = new SpeEncoder(RecipeFor(m, o.Recipe).Spe);
+            Func<ImageU8, SpeMap>? maskFor = m == ComparisonMethod.SamConcat
+                ? up => { var r = seg.Segment(new SegmentationImage(up.Height, up.Width, 3, up.Data)); return spe.Encode(new LabelMap(r.Height, r.Width, r.Labels)); }
+                : null;
+            for (int i = 0; i < folder.Files.Count; i++)
+            {
+                ct.ThrowIfCancellationRequested();
+                var hr = ImageOps.Modcrop(folder.Load(i), scale, folder.FileName(i));
+                var lr = MatlabResize.Downscale(hr, scale);
+                var mask = maskFor?.Invoke(MatlabResize.Upscale(lr.ToRgb(), scale));
+                // The sampling seed depends on the image index only: every row sees the same x_T and z per image.
+                Add(folder.FileName(i), SrInference.SuperResolve(model, lr, policy.Sampling, seed * 1000 + i, mask), hr, lr);
+            }
+        }
+        var ev = new ComparisonEval(Label(m), seed, setName, images.Average(x => x.Psnr), images.Average(x => x.Ssim),
+            images.Average(x => x.LrPsnr), o.ArtifactScore ? LdlArtifactMap.SetScore(images.Select(x => x.Artifact)) : double.NaN,
+            sampling, clock.Elapsed.TotalSeconds, images);
+        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+        AtomicFile.WriteAllText(file, JsonSerializer.Serialize(ev, Json));
+        return (ev, false);
+    }
+
+    /// <summary>The RRDB encoder's own SR image (stage-1 output, clamped to 8 bit).</summary>
+    public static ImageU8 RrdbOutput(SrDiffusionModel model, ImageU8 lrRgb)
+    {
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        using var grad = TorchSharp.torch.no_grad();
+        var rrdb = model.Networks.Rrdb ?? throw new InvalidDataException("the model has no RRDB encoder");
+        rrdb.eval();
+        var lr = ImageTensors.ToTensor(lrRgb, TensorRange.MinusOneToOne, device: model.Device);
+        var sr = rrdb.call(lr).clamp(-1, 1);   // stage 1 is trained as L1(RRDB(LR), HR) on [-1, 1] images
+        return ImageTensors.ToImage(sr.cpu(), TensorRange.MinusOneToOne);
+    }
+
+    private static double Artifact(ImageU8 hr, ImageU8 sr)
+    {
+        int h = hr.Height, w = hr.Width, c = hr.Channels;
+        var a = new double[h * w * c];
+        var b = new double[h * w * c];
+        for (int i = 0; i < a.Length; i++) { a[i] = hr.Data[i] / 255.0; b[i] = sr.Data[i] / 255.0; }
+        return LdlArtifactMap.Compute(a, b, h, w, c).Score;
+    }
+
+    private static (List<CurvePoint>, bool) Curve(ComparisonOptions o, ComparisonMethod m, long seed, string set, CancellationToken ct)
+    {
+        var file = Path.Combine(o.OutDirectory, "curves", string.Create(CultureInfo.InvariantCulture, $"seed_{seed}"), OptionNames.Of(m) + ".json");
+        if (File.Exists(file)) return (JsonSerializer.Deserialize<List<CurvePoint>>(File.ReadAllText(file), Json)!, true);
+        var run = RunDirectory(o.OutDirectory, seed, OptionNames.Of(m));
+        var root = Path.Combine(run, ModelFolder.CheckpointsFolder);
+        var checkpoints = Directory.EnumerateDirectories(root, "step_*")
+            .Select(d => (Folder: d, Ok: long.TryParse(Path.GetFileName(d)["step_".Length..], out var st), Step: st))
+            .Where(x => x.Ok).OrderBy(x => x.Step).ToList();
+        var folder = ImageFolder.Open(set);
+        int n = Math.Min(o.CurveImages, folder.Files.Count), scale = o.Model.Scale;
+        var points = new List<CurvePoint>();
+        foreach (var ck in checkpoints)
+        {
+            ct.ThrowIfCancellationRequested();
+            using var model = SrDiffusionModel.Load(ck.Folder);
+            double sum = 0;
+            for (int i = 0; i < n; i++)
+            {
+                var hr = ImageOps.Modcrop(folder.Load(i), scale, folder.FileName(i));
+                var lr = MatlabResize.Downscale(hr, scale);
+                SpeMap? mask = null;
+                if (m == ComparisonMethod.SamConcat)
+                {
+                    var up = MatlabResize.Upscale(lr.ToRgb(), scale);
+                    var r = new FelzenszwalbSegmenter().Segment(new SegmentationImage(up.Height, up.Width, 3, up.Data));
+                    mask = new SpeEncoder(RecipeFor(m, o.Recipe).Spe).Encode(new LabelMap(r.Height, r.Width, r.Labels));
+                }
+                var sr = SrInference.SuperResolve(model, lr, o.Policy.Sampling, 12345 + i, mask);   // fixed sampling seed
+                sum += QualityMetrics.Measure(hr.Channels == 1 ? SrInference.ChannelMean(sr) : sr, hr, scale, MetricConvention.YDouble).Psnr;
+            }
+            points.Add(new CurvePoint(Label(m), seed, ck.Step, sum / n));
+        }
+        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+        AtomicFile.WriteAllText(file, JsonSerializer.Serialize(points, Json));
+        return (points, false);
+    }
+
+    internal static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        Converters = { new JsonStringEnumConverter() },
+    };
+
+    /// <summary>The results as JSON (every number, the configuration, stage times, machine).</summary>
+    public static string ToJson(ComparisonResult r) => JsonSerializer.Serialize(r, Json);
+
+    /// <summary>Reads <c>results.json</c>.</summary>
+    public static ComparisonResult Load(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"comparison results not found: {path}", path);
+        try { return JsonSerializer.Deserialize<ComparisonResult>(File.ReadAllText(path), Json) ?? throw new InvalidDataException($"{path}: empty"); }
+        catch (JsonException ex) { throw new InvalidDataException($"{path}: not a comparison results file ({ex.Message})", ex); }
+    }
+
+    /// <summary>One progress bar over the whole grid: training steps count one unit each, an evaluation counts as many units as one would estimate for it.</summary>
+    private sealed class GridProgress
+    {
+        private readonly IProgress<ProgressInfo>? _progress;
+        private readonly long _total;
+        private readonly long _evalUnits;
+        private long _done;
+
+        public GridProgress(ComparisonOptions o, IReadOnlyList<ComparisonMethod> trained, int sets, IProgress<ProgressInfo>? progress)
+        {
+            _progress = progress;
+            bool baseline = o.Methods.Contains(ComparisonMethod.Rrdb) && o.RrdbBaselineSteps is int rb && rb != o.RrdbSteps;
+            long perSeed = o.RrdbSteps + (baseline ? o.RrdbBaselineSteps!.Value : 0) + (long)trained.Count * o.DiffusionSteps;
+            _evalUnits = Math.Max(1, o.DiffusionSteps / 20);   // rough: one policy evaluation of a set ≈ 5 % of a run's training
+            _total = o.Seeds.Count * (perSeed + (long)o.Methods.Count * sets * _evalUnits);
+        }
+
+        public IProgress<ProgressInfo> Training(string stage)
+        {
+            long start = _done;
+            return new Relay(p => _progress?.Report(new ProgressInfo("grid", start + p.Done, _total, $"{stage} {p.Message}")));
+        }
+
+        public void TrainDone(int steps) { _done += steps; _progress?.Report(new ProgressInfo("grid", _done, _total)); }
+
+        public void EvalDone() { _done += _evalUnits; _progress?.Report(new ProgressInfo("grid", _done, _total, "evaluation")); }
+
+        private sealed class Relay(Action<ProgressInfo> action) : IProgress<ProgressInfo>
+        {
+            public void Report(ProgressInfo value) => action(value);
+        }
+    }
+}
