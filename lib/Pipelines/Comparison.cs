@@ -36,6 +36,10 @@ public enum ComparisonMethod
     [OptionName("samconcat")] SamConcat,
     /// <summary>The policy row: the SRDiff run sampled with x̂0 clipping (<see cref="SamplingPolicy.Clipped"/>).</summary>
     [OptionName("srdiff-clipped")] SrDiffClipped,
+    /// <summary>The SAM-DiffSR (released) run sampled with x̂0 clipping: allowed, because the released code's x_t keeps x̂0 a plain estimate of x0.</summary>
+    [OptionName("samdiffsr-released-clipped")] SamDiffSRReleasedClipped,
+    /// <summary>The SAM+SRDiff run sampled with x̂0 clipping (unmodulated, so clipping is allowed).</summary>
+    [OptionName("samconcat-clipped")] SamConcatClipped,
 }
 
 /// <summary>
@@ -53,7 +57,7 @@ public enum ComparisonMethod
 /// <param name="Patch">HR patch side.</param>
 /// <param name="Lr">Base learning rate of every run.</param>
 /// <param name="EmaDecay">EMA of the diffusion weights (null = none, as the released code).</param>
-/// <param name="Recipe">Base recipe: SRDiff, SAM+SRDiff and the RRDB runs use its loss and LR schedule; each SAM-DiffSR row uses its own recipe whole.</param>
+/// <param name="Recipe">Base recipe: every run (RRDB, SRDiff, SAM+SRDiff and both SAM-DiffSR rows) uses its loss and LR schedule; each SAM-DiffSR row takes its modulation, SPE variant, value rule and reduce rule from its own recipe, so a paired difference isolates the method.</param>
 /// <param name="EvalSets">HR folders to evaluate on (x scale of the model).</param>
 /// <param name="CurvePoints">Learning-curve points per diffusion run (0 = none); checkpoints are kept for them.</param>
 /// <param name="CurveImages">Images of the first eval set used for the learning curves.</param>
@@ -91,8 +95,9 @@ public sealed record ComparisonOptions(
         if (RrdbSteps < 1 || DiffusionSteps < 1) throw new ArgumentException("steps must be >= 1");
         if (RrdbBaselineSteps is < 1) throw new ArgumentException("RRDB baseline steps must be >= 1");
         if (CurvePoints < 0 || CurvePoints > DiffusionSteps) throw new ArgumentException($"curve points must be in 0..{DiffusionSteps}");
-        if (Methods.Contains(ComparisonMethod.SrDiffClipped) && !Methods.Contains(ComparisonMethod.SrDiff))
-            throw new ArgumentException("the clipped SRDiff row needs the SRDiff row");
+        foreach (var m in Methods.Where(Comparison.IsClipped))
+            if (!Methods.Contains(Comparison.BaseOf(m)))
+                throw new ArgumentException($"the row {OptionNames.Of(m)} needs the row {OptionNames.Of(Comparison.BaseOf(m))} (it samples that run)");
         return this;
     }
 }
@@ -158,12 +163,42 @@ public static class Comparison
         ComparisonMethod.SamDiffSRPaper => "SAM-DiffSR (paper)",
         ComparisonMethod.SamConcat => "SAM+SRDiff",
         ComparisonMethod.SrDiffClipped => "SRDiff, x0 clipped",
+        ComparisonMethod.SamDiffSRReleasedClipped => "SAM-DiffSR (released), x0 clipped",
+        ComparisonMethod.SamConcatClipped => "SAM+SRDiff, x0 clipped",
         _ => m.ToString(),
     };
 
     /// <summary>Whether a method is a trained diffusion model sampled under the policy.</summary>
     public static bool IsDiffusion(ComparisonMethod m) => m is ComparisonMethod.SrDiff or ComparisonMethod.SamDiffSRReleased
-        or ComparisonMethod.SamDiffSRPaper or ComparisonMethod.SamConcat or ComparisonMethod.SrDiffClipped;
+        or ComparisonMethod.SamDiffSRPaper or ComparisonMethod.SamConcat || IsClipped(m);
+
+    /// <summary>
+    /// Whether a row samples with x̂0 clipping (<see cref="SamplingPolicy.Clipped"/>). Clipped rows form their own table
+    /// (compared with "SRDiff, x0 clipped"); a Paper-mode model has no clipped row because its x̂0 contains κ_t·E.
+    /// </summary>
+    public static bool IsClipped(ComparisonMethod m) => m is ComparisonMethod.SrDiffClipped or ComparisonMethod.SamDiffSRReleasedClipped
+        or ComparisonMethod.SamConcatClipped;
+
+    /// <summary>The trained row a row samples (a clipped row: its unclipped twin; others: itself).</summary>
+    public static ComparisonMethod BaseOf(ComparisonMethod m) => m switch
+    {
+        ComparisonMethod.SrDiffClipped => ComparisonMethod.SrDiff,
+        ComparisonMethod.SamDiffSRReleasedClipped => ComparisonMethod.SamDiffSRReleased,
+        ComparisonMethod.SamConcatClipped => ComparisonMethod.SamConcat,
+        _ => m,
+    };
+
+    /// <summary>The clipped twin of a trained row, or null where clipping is not allowed (Paper mode) or not defined.</summary>
+    public static ComparisonMethod? ClippedOf(ComparisonMethod m) => m switch
+    {
+        ComparisonMethod.SrDiff => ComparisonMethod.SrDiffClipped,
+        ComparisonMethod.SamDiffSRReleased => ComparisonMethod.SamDiffSRReleasedClipped,
+        ComparisonMethod.SamConcat => ComparisonMethod.SamConcatClipped,
+        _ => null,
+    };
+
+    /// <summary>The sampling policy of a row.</summary>
+    public static SamplingPolicy PolicyOf(ComparisonMethod m) => IsClipped(m) ? SamplingPolicy.Clipped : SamplingPolicy.Exact;
 
     /// <summary>The recipe a trained method uses (SAM-DiffSR rows their own, everything else the base recipe).</summary>
     public static TrainingRecipe RecipeFor(ComparisonMethod m, RecipeKind baseRecipe) => m switch
@@ -184,12 +219,15 @@ public static class Comparison
     /// <summary>The training configuration of one diffusion row (also used by tests to prove the common random numbers).</summary>
     public static TrainConfig DiffusionConfig(ComparisonOptions o, ComparisonMethod m, long seed)
     {
+        // A SAM-DiffSR row takes its modulation, SPE variant, value rule and reduce rule from its recipe; the loss and the LR
+        // schedule come from the base recipe for every row, so a paired difference isolates the method (not L1 vs L2).
         var recipe = RecipeFor(m, o.Recipe);
+        var baseRecipe = TrainingRecipe.Of(o.Recipe);
         var model = m == ComparisonMethod.SamConcat ? o.Model with { ExtraInputChannels = 1 } : o.Model;
         int keep = Math.Max(1, o.CurvePoints);
         int every = o.CurvePoints > 0 ? Math.Max(1, o.DiffusionSteps / o.CurvePoints) : Math.Max(1, o.DiffusionSteps / 4);
-        return new TrainConfig(TrainingStage.Diffusion, model, recipe.Diffusion(MethodFor(m)), recipe.Patch(o.Patch, flips: true, rotations: true),
-            o.DiffusionSteps, o.BatchSize, recipe.Schedule(o.Lr, o.DiffusionSteps), GradClipNorm: 1.0, EmaDecay: o.EmaDecay, Seed: seed,
+        return new TrainConfig(TrainingStage.Diffusion, model, recipe.Diffusion(MethodFor(m)) with { Loss = baseRecipe.Loss }, recipe.Patch(o.Patch, flips: true, rotations: true),
+            o.DiffusionSteps, o.BatchSize, baseRecipe.Schedule(o.Lr, o.DiffusionSteps), GradClipNorm: 1.0, EmaDecay: o.EmaDecay, Seed: seed,
             CheckpointEvery: every, KeepCheckpoints: o.CurvePoints > 0 ? keep + 1 : 1, LogEvery: 1);
     }
 
@@ -217,7 +255,7 @@ public static class Comparison
         var evalSets = o.EvalSets ?? [DataPaths.Set5];
         Directory.CreateDirectory(o.OutDirectory);
         var methods = o.Methods;
-        var trained = methods.Where(m => m is not (ComparisonMethod.Bicubic or ComparisonMethod.Rrdb or ComparisonMethod.SrDiffClipped)).ToList();
+        var trained = methods.Where(m => IsDiffusion(m) && !IsClipped(m)).ToList();
         var grid = new GridProgress(o, trained, evalSets.Count, progress);
 
         // 1. Masks: one folder per SPE setting in use (the segmentation itself is shared through the JSON files).
@@ -276,14 +314,26 @@ public static class Comparison
                 foreach (var m in trained)
                 {
                     var t0 = clock.Elapsed.TotalSeconds;
-                    var (pts, resumed) = Curve(o, m, seed, evalSets[0], cancellationToken);
-                    curves.AddRange(pts);
-                    stages.Add(new StageTime($"seed {seed} curve {OptionNames.Of(m)}", clock.Elapsed.TotalSeconds - t0, resumed));
+                    foreach (var row in new[] { m, ClippedOf(m) ?? m }.Distinct().Where(methods.Contains))
+                    {
+                        var (pts, resumed) = Curve(o, row, seed, evalSets[0], cancellationToken);
+                        curves.AddRange(pts);
+                        stages.Add(new StageTime($"seed {seed} curve {OptionNames.Of(row)}", clock.Elapsed.TotalSeconds - t0, resumed));
+                        t0 = clock.Elapsed.TotalSeconds;
+                    }
                 }
         }
         var summaries = Statistics.Summaries(evals);
-        var diffs = methods.Contains(ComparisonMethod.SrDiff) ? Statistics.PairedVs(evals, Label(ComparisonMethod.SrDiff)) : [];
-        var policy = o.Policy.Describe(Schedules.DiffusionSchedule.Create(Schedules.BetaScheduleKind.Cosine, 100));
+        // Paired differences within each policy: unclipped rows against SRDiff, clipped rows against clipped SRDiff.
+        var clippedLabels = methods.Where(IsClipped).Select(Label).ToHashSet();
+        var diffs = new List<PairedDifference>();
+        if (methods.Contains(ComparisonMethod.SrDiff))
+            diffs.AddRange(Statistics.PairedVs(evals.Where(e => !clippedLabels.Contains(e.Method)).ToList(), Label(ComparisonMethod.SrDiff)));
+        if (methods.Contains(ComparisonMethod.SrDiffClipped))
+            diffs.AddRange(Statistics.PairedVs(evals.Where(e => clippedLabels.Contains(e.Method)).ToList(), Label(ComparisonMethod.SrDiffClipped)));
+        var cosine = Schedules.DiffusionSchedule.Create(Schedules.BetaScheduleKind.Cosine, 100);
+        var policy = o.Policy.Describe(cosine);
+        if (methods.Any(IsClipped)) policy += "; rows marked \"x0 clipped\": the same sampler with x0 clipping, compared among themselves";
         var result = new ComparisonResult(o, masksDescription, policy, evals, curves, stages, summaries, diffs, clock.Elapsed.TotalSeconds, TorchRuntime.Describe());
         AtomicFile.WriteAllText(Path.Combine(o.OutDirectory, ResultsFile), ToJson(result));
         return result;
@@ -356,13 +406,13 @@ public static class Comparison
         }
         else
         {
-            var run = RunDirectory(o.OutDirectory, seed, OptionNames.Of(m == ComparisonMethod.SrDiffClipped ? ComparisonMethod.SrDiff : m));
+            var run = RunDirectory(o.OutDirectory, seed, OptionNames.Of(BaseOf(m)));
             using var model = SrDiffusionModel.Load(run);
-            var policy = m == ComparisonMethod.SrDiffClipped ? SamplingPolicy.Clipped : o.Policy;
+            var policy = PolicyOf(m);
             sampling = SrInference.SamplingFor(model, policy.Sampling);
             var seg = new FelzenszwalbSegmenter();
             var spe = new SpeEncoder(RecipeFor(m, o.Recipe).Spe);
-            Func<ImageU8, SpeMap>? maskFor = m == ComparisonMethod.SamConcat
+            Func<ImageU8, SpeMap>? maskFor = BaseOf(m) == ComparisonMethod.SamConcat
                 ? up => { var r = seg.Segment(new SegmentationImage(up.Height, up.Width, 3, up.Data)); return spe.Encode(new LabelMap(r.Height, r.Width, r.Labels)); }
                 : null;
             for (int i = 0; i < folder.Files.Count; i++)
@@ -408,7 +458,7 @@ public static class Comparison
     {
         var file = Path.Combine(o.OutDirectory, "curves", string.Create(CultureInfo.InvariantCulture, $"seed_{seed}"), OptionNames.Of(m) + ".json");
         if (File.Exists(file)) return (JsonSerializer.Deserialize<List<CurvePoint>>(File.ReadAllText(file), Json)!, true);
-        var run = RunDirectory(o.OutDirectory, seed, OptionNames.Of(m));
+        var run = RunDirectory(o.OutDirectory, seed, OptionNames.Of(BaseOf(m)));
         var root = Path.Combine(run, ModelFolder.CheckpointsFolder);
         var checkpoints = Directory.EnumerateDirectories(root, "step_*")
             .Select(d => (Folder: d, Ok: long.TryParse(Path.GetFileName(d)["step_".Length..], out var st), Step: st))
@@ -426,13 +476,13 @@ public static class Comparison
                 var hr = ImageOps.Modcrop(folder.Load(i), scale, folder.FileName(i));
                 var lr = MatlabResize.Downscale(hr, scale);
                 SpeMap? mask = null;
-                if (m == ComparisonMethod.SamConcat)
+                if (BaseOf(m) == ComparisonMethod.SamConcat)
                 {
                     var up = MatlabResize.Upscale(lr.ToRgb(), scale);
                     var r = new FelzenszwalbSegmenter().Segment(new SegmentationImage(up.Height, up.Width, 3, up.Data));
                     mask = new SpeEncoder(RecipeFor(m, o.Recipe).Spe).Encode(new LabelMap(r.Height, r.Width, r.Labels));
                 }
-                var sr = SrInference.SuperResolve(model, lr, o.Policy.Sampling, 12345 + i, mask);   // fixed sampling seed
+                var sr = SrInference.SuperResolve(model, lr, PolicyOf(m).Sampling, 12345 + i, mask);   // fixed sampling seed
                 sum += QualityMetrics.Measure(hr.Channels == 1 ? SrInference.ChannelMean(sr) : sr, hr, scale, MetricConvention.YDouble).Psnr;
             }
             points.Add(new CurvePoint(Label(m), seed, ck.Step, sum / n));

@@ -73,6 +73,8 @@ public static class Quickstart
         var methods = new List<ComparisonMethod> { ComparisonMethod.Bicubic, ComparisonMethod.Rrdb, ComparisonMethod.SrDiff, main };
         if (o.OtherRecipe) methods.Add(other);
         methods.Add(ComparisonMethod.SrDiffClipped);
+        foreach (var m in new[] { main, other }.Where(methods.Contains))
+            if (Comparison.ClippedOf(m) is { } clipped) methods.Add(clipped);
         return new ComparisonOptions(o.OutDirectory, o.Model ?? ModelConfig.Tiny, methods, [o.Seed], o.RrdbSteps, o.DiffusionSteps,
             null, o.BatchSize, o.Patch, o.Lr, o.EmaDecay, o.Recipe, [o.EvalSet ?? DataPaths.Set5], CurvePoints: 0, ArtifactScore: true,
             TrainSet: o.TrainSet);
@@ -94,12 +96,12 @@ public static class Quickstart
             {
                 ComparisonMethod.Bicubic => null,
                 ComparisonMethod.Rrdb => Comparison.RunDirectory(c.OutDirectory, o.Seed, "rrdb"),
-                ComparisonMethod.SrDiffClipped => Comparison.RunDirectory(c.OutDirectory, o.Seed, OptionNames.Of(ComparisonMethod.SrDiff)),
-                _ => Comparison.RunDirectory(c.OutDirectory, o.Seed, OptionNames.Of(m)),
+                _ => Comparison.RunDirectory(c.OutDirectory, o.Seed, OptionNames.Of(Comparison.BaseOf(m))),
             };
-            if (run != null && m != ComparisonMethod.SrDiffClipped) runs[ev.Method] = run;
+            bool clipped = Comparison.IsClipped(m);
+            if (run != null && !clipped) runs[ev.Method] = run;
             sr[ev.Method] = Comparison.SrDirectory(c.OutDirectory, m, o.Seed, c.EvalSets![0]);
-            rows.Add(new QuickstartRow(ev.Method, ev.Psnr, ev.Ssim, ev.LrPsnr, ev.Artifact, run is null || m == ComparisonMethod.SrDiffClipped ? double.NaN : LastLogValue(run, 3),
+            rows.Add(new QuickstartRow(ev.Method, ev.Psnr, ev.Ssim, ev.LrPsnr, ev.Artifact, run is null || clipped ? double.NaN : LastLogValue(run, 3),
                 ev.Seconds, run is null ? double.NaN : LastLogValue(run, 1), ev.Sampling));
             perImage[ev.Method] = ev.Images.Select(i => (i.Name, i.Psnr, i.Ssim)).ToList();
         }
@@ -192,7 +194,7 @@ public static class Quickstart
         md.AppendLine("# SamDiffSR.NET quickstart report").AppendLine();
         var summary = string.Create(CultureInfo.InvariantCulture,
             $"Set5 x{o.Model!.Scale}, PSNR/SSIM on Y (MATLAB rgb2ycbcr, {o.Model.Scale} px shaved). Model {o.Model}; RRDB {o.RrdbSteps} steps, diffusion {o.DiffusionSteps} steps each, batch {o.BatchSize}, patch {o.Patch}, lr {o.Lr}, seed {o.Seed} (same initial weights, batches, t and ε for every diffusion row); " +
-            $"recipe {OptionNames.Of(o.Recipe)} (SRDiff and RRDB use its loss and LR schedule); masks: {r.Masks}. Total {r.TotalSeconds:F0} s on {r.Machine}.");
+            $"base recipe {OptionNames.Of(o.Recipe)}: every run uses its loss and LR schedule, each SAM-DiffSR row its own recipe's modulation and SPE; masks: {r.Masks}. Total {r.TotalSeconds:F0} s on {r.Machine}.");
         md.AppendLine(summary);
         md.AppendLine().AppendLine("Sampling policy (every diffusion row): " + r.Policy + ". The row \"SRDiff, x0 clipped\" is the same SRDiff model with x0 clipping, to show what the policy costs.");
         md.AppendLine().Append(Table(r)).AppendLine();

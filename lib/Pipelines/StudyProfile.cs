@@ -36,6 +36,7 @@ public static class StudyProfiles
     [
         ComparisonMethod.Bicubic, ComparisonMethod.Rrdb, ComparisonMethod.SrDiff, ComparisonMethod.SamDiffSRReleased,
         ComparisonMethod.SamDiffSRPaper, ComparisonMethod.SamConcat, ComparisonMethod.SrDiffClipped,
+        ComparisonMethod.SamDiffSRReleasedClipped, ComparisonMethod.SamConcatClipped,
     ];
 
     /// <summary>The comparison options of a profile writing to <paramref name="outDir"/>.</summary>

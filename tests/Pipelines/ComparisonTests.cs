@@ -1,5 +1,6 @@
 using SamDiffSR.Data;
 using SamDiffSR.Diffusion;
+using SamDiffSR.Masks.Spe;
 using SamDiffSR.Models;
 using SamDiffSR.Pipelines;
 using SamDiffSR.Runtime;
@@ -70,8 +71,11 @@ public class ComparisonTests
         Assert.All(cfgs, c => Assert.Equal(SamDiffSR.Training.MaskAlignment.Aligned, c.Patch.Alignment));   // crops independent of the masks
         Assert.Equal(1, cfgs[3].Model.ExtraInputChannels);   // SAM+SRDiff: one more input channel, so its initial weights differ
         Assert.Equal(ModulationMode.OfficialCode, cfgs[1].Diffusion.EffectiveModulation);
-        Assert.Equal(LossType.L1, cfgs[1].Diffusion.Loss);
-        Assert.Equal(LossType.L2, cfgs[0].Diffusion.Loss);   // SRDiff follows the base (paper) recipe
+        Assert.Equal(ModulationMode.Paper, cfgs[2].Diffusion.EffectiveModulation);
+        // loss and LR schedule come from the base (paper) recipe for every row, so the rows differ only in the method
+        Assert.All(cfgs, c => Assert.Equal((LossType.L2, LrScheduleKind.Cosine), (c.Diffusion.Loss, c.Lr.Kind)));
+        Assert.Equal(SpeReduce.AllSameToZero, cfgs[2].Patch.Reduce);   // the paper recipe's reduce rule (Table 6)
+        Assert.Equal(SpeReduce.None, cfgs[1].Patch.Reduce);            // the released code's
     }
 
     private static ComparisonOptions TinyGrid(string outDir, string train, string eval) =>
@@ -125,12 +129,14 @@ public class ComparisonTests
                 else Assert.Equal(x.Psnr, y.Psnr);   // bitwise: reused or recomputed from identical runs
         }
         Assert.Equal(full.Curves.Where(c => c.Seed == 0).Select(c => c.Psnr), resumed.Curves.Where(c => c.Seed == 0).Select(c => c.Psnr));
-        Assert.Equal(2 * 2 * 3, full.Curves.Count);   // 2 seeds × 2 diffusion runs × 3 checkpoints
+        Assert.Equal(2 * 3 * 3, full.Curves.Count);   // 2 seeds × (SRDiff, SRDiff clipped, SAM-DiffSR paper) × 3 checkpoints
         // every diffusion row under the one policy, the clipped row with clipping only
         Assert.All(full.Evaluations.Where(e => e.Sampling is not null), e => Assert.Equal(("jump", 9), (e.Sampling!.Sampler, e.Sampling.Steps)));
         Assert.All(full.Evaluations.Where(e => e.Sampling is not null), e => Assert.Equal(e.Method == "SRDiff, x0 clipped", e.Sampling!.Clip));
         // paired statistics vs SRDiff over the two seeds, and results.json round-trips
         Assert.Contains(full.Differences, d => d.Method == "SAM-DiffSR (paper)" && d.Metric == "psnr" && d.N == 2 && d.Low is not null);
+        // a clipped row is compared with clipped SRDiff only, never with the unclipped rows
+        Assert.DoesNotContain(full.Differences, d => d.Method == "SRDiff, x0 clipped");
         var loaded = Comparison.Load(Path.Combine(dir.Sub("full"), Comparison.ResultsFile));
         Assert.Equal(full.Evaluations.Select(e => e.Psnr), loaded.Evaluations.Select(e => e.Psnr));
         StudyReport.Write(loaded, dir.Sub("full"));
