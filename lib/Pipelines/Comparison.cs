@@ -95,9 +95,6 @@ public sealed record ComparisonOptions(
         if (RrdbSteps < 1 || DiffusionSteps < 1) throw new ArgumentException("steps must be >= 1");
         if (RrdbBaselineSteps is < 1) throw new ArgumentException("RRDB baseline steps must be >= 1");
         if (CurvePoints < 0 || CurvePoints > DiffusionSteps) throw new ArgumentException($"curve points must be in 0..{DiffusionSteps}");
-        foreach (var m in Methods.Where(Comparison.IsClipped))
-            if (!Methods.Contains(Comparison.BaseOf(m)))
-                throw new ArgumentException($"the row {OptionNames.Of(m)} needs the row {OptionNames.Of(Comparison.BaseOf(m))} (it samples that run)");
         return this;
     }
 }
@@ -255,7 +252,7 @@ public static class Comparison
         var evalSets = o.EvalSets ?? [DataPaths.Set5];
         Directory.CreateDirectory(o.OutDirectory);
         var methods = o.Methods;
-        var trained = methods.Where(m => IsDiffusion(m) && !IsClipped(m)).ToList();
+        var trained = methods.Where(IsDiffusion).Select(BaseOf).Distinct().ToList();   // a clipped row samples its twin's run
         var grid = new GridProgress(o, trained, evalSets.Count, progress);
 
         // 1. Masks: one folder per SPE setting in use (the segmentation itself is shared through the JSON files).
@@ -332,8 +329,9 @@ public static class Comparison
         if (methods.Contains(ComparisonMethod.SrDiffClipped))
             diffs.AddRange(Statistics.PairedVs(evals.Where(e => clippedLabels.Contains(e.Method)).ToList(), Label(ComparisonMethod.SrDiffClipped)));
         var cosine = Schedules.DiffusionSchedule.Create(Schedules.BetaScheduleKind.Cosine, 100);
-        var policy = o.Policy.Describe(cosine);
-        if (methods.Any(IsClipped)) policy += "; rows marked \"x0 clipped\": the same sampler with x0 clipping, compared among themselves";
+        var policy = SamplingPolicy.Exact.Describe(cosine).Replace(", x0 clipping off", "", StringComparison.Ordinal) +
+            (methods.Any(IsClipped) ? "; rows marked \"x0 clipped\" clip x0 in every jump, the others do not; a row is compared only with rows of the same clipping"
+                                    : "; x0 clipping off");
         var result = new ComparisonResult(o, masksDescription, policy, evals, curves, stages, summaries, diffs, clock.Elapsed.TotalSeconds, TorchRuntime.Describe());
         AtomicFile.WriteAllText(Path.Combine(o.OutDirectory, ResultsFile), ToJson(result));
         return result;

@@ -24,12 +24,16 @@ public static class ComparisonCharts
         return fig;
     }
 
-    /// <summary>Learning curves: PSNR of each checkpoint on the fixed subset, one line per method and seed.</summary>
+    /// <summary>Learning curves: PSNR of each checkpoint on the fixed subset, one line per method (mean over seeds, ± std as error bars).</summary>
     public static PlotlyFigure LearningCurves(IReadOnlyList<CurvePoint> points)
     {
-        var fig = new PlotlyFigure("Learning curves (fixed Set5 subset, fixed sampling seed)", "training step", "PSNR (Y), dB");
-        foreach (var g in points.GroupBy(p => (p.Method, p.Seed)))
-            fig.Line(g.Select(p => (double)p.Step), g.Select(p => p.Psnr), string.Create(CultureInfo.InvariantCulture, $"{g.Key.Method} (seed {g.Key.Seed})"), markers: true);
+        var fig = new PlotlyFigure("Learning curves (fixed Set5 subset, fixed sampling seed; mean ± std over seeds)", "training step", "PSNR (Y), dB");
+        foreach (var g in points.GroupBy(p => p.Method))
+        {
+            var steps = g.GroupBy(p => p.Step).OrderBy(s => s.Key).Select(s => (Step: (double)s.Key, Stats: Statistics.MeanStd(s.Select(p => p.Psnr).ToList()))).ToList();
+            fig.Line(steps.Select(s => s.Step), steps.Select(s => s.Stats.Mean), g.Key, markers: true,
+                     errorY: steps.Select(s => double.IsFinite(s.Stats.Std) ? s.Stats.Std : 0));
+        }
         return fig;
     }
 

@@ -66,18 +66,30 @@ public static class Quickstart
     public const double DefaultLr = 2e-3;
 
     /// <summary>The comparison options the quickstart runs.</summary>
-    public static ComparisonOptions ComparisonFor(QuickstartOptions o)
-    {
-        var other = o.Recipe == RecipeKind.Paper ? ComparisonMethod.SamDiffSRReleased : ComparisonMethod.SamDiffSRPaper;
-        var main = o.Recipe == RecipeKind.Paper ? ComparisonMethod.SamDiffSRPaper : ComparisonMethod.SamDiffSRReleased;
-        var methods = new List<ComparisonMethod> { ComparisonMethod.Bicubic, ComparisonMethod.Rrdb, ComparisonMethod.SrDiff, main };
-        if (o.OtherRecipe) methods.Add(other);
-        methods.Add(ComparisonMethod.SrDiffClipped);
-        foreach (var m in new[] { main, other }.Where(methods.Contains))
-            if (Comparison.ClippedOf(m) is { } clipped) methods.Add(clipped);
-        return new ComparisonOptions(o.OutDirectory, o.Model ?? ModelConfig.Tiny, methods, [o.Seed], o.RrdbSteps, o.DiffusionSteps,
+    public static ComparisonOptions ComparisonFor(QuickstartOptions o) =>
+        new(o.OutDirectory, o.Model ?? ModelConfig.Tiny, MethodsFor(o.Recipe, o.OtherRecipe), [o.Seed], o.RrdbSteps, o.DiffusionSteps,
             null, o.BatchSize, o.Patch, o.Lr, o.EmaDecay, o.Recipe, [o.EvalSet ?? DataPaths.Set5], CurvePoints: 0, ArtifactScore: true,
             TrainSet: o.TrainSet);
+
+    /// <summary>
+    /// The quickstart's rows. The table's policy follows the recipe: the released recipe's models allow x̂0 clipping, so its
+    /// table samples every diffusion row clipped (plus SRDiff unclipped, to show what the policy does); a Paper-mode model
+    /// cannot be clipped, so the paper recipe's table samples every row unclipped (plus SRDiff clipped).
+    /// </summary>
+    public static IReadOnlyList<ComparisonMethod> MethodsFor(RecipeKind recipe, bool otherRecipe)
+    {
+        var methods = new List<ComparisonMethod> { ComparisonMethod.Bicubic, ComparisonMethod.Rrdb };
+        if (recipe == RecipeKind.Released)
+        {
+            methods.AddRange([ComparisonMethod.SrDiffClipped, ComparisonMethod.SamDiffSRReleasedClipped, ComparisonMethod.SrDiff]);
+            if (otherRecipe) methods.Add(ComparisonMethod.SamDiffSRPaper);
+        }
+        else
+        {
+            methods.AddRange([ComparisonMethod.SrDiff, ComparisonMethod.SamDiffSRPaper, ComparisonMethod.SrDiffClipped]);
+            if (otherRecipe) methods.AddRange([ComparisonMethod.SamDiffSRReleased, ComparisonMethod.SamDiffSRReleasedClipped]);
+        }
+        return methods;
     }
 
     public static QuickstartReport Run(QuickstartOptions o, Action<string>? log = null, IProgress<ProgressInfo>? progress = null,
@@ -117,6 +129,11 @@ public static class Quickstart
         var (_, rows) = CsvLog.Read(path);
         return rows.Count == 0 ? double.NaN : rows[^1][column];
     }
+
+    /// <summary>The table's policy in words: which clipping the compared rows share and which row shows the other choice.</summary>
+    public static string PolicySentence(QuickstartReport r) => "Sampling: " + r.Policy + ". " + (r.Options.Recipe == RecipeKind.Released
+        ? "The compared rows (SRDiff and SAM-DiffSR released) are all sampled with x0 clipping, which the released code's forward process allows; the row \"SRDiff\" is the same SRDiff model without clipping, to show what the policy does."
+        : "The compared rows (SRDiff and SAM-DiffSR paper) are all sampled without x0 clipping, because a Paper-mode model's x0 estimate contains kappa_t*E and cannot be clipped; the row \"SRDiff, x0 clipped\" is the same SRDiff model with clipping, to show what the policy costs.");
 
     /// <summary>The comparison table as Markdown (one policy for every diffusion row, said in the header).</summary>
     public static string Table(QuickstartReport r)
@@ -196,14 +213,15 @@ public static class Quickstart
             $"Set5 x{o.Model!.Scale}, PSNR/SSIM on Y (MATLAB rgb2ycbcr, {o.Model.Scale} px shaved). Model {o.Model}; RRDB {o.RrdbSteps} steps, diffusion {o.DiffusionSteps} steps each, batch {o.BatchSize}, patch {o.Patch}, lr {o.Lr}, seed {o.Seed} (same initial weights, batches, t and ε for every diffusion row); " +
             $"base recipe {OptionNames.Of(o.Recipe)}: every run uses its loss and LR schedule, each SAM-DiffSR row its own recipe's modulation and SPE; masks: {r.Masks}. Total {r.TotalSeconds:F0} s on {r.Machine}.");
         md.AppendLine(summary);
-        md.AppendLine().AppendLine("Sampling policy (every diffusion row): " + r.Policy + ". The row \"SRDiff, x0 clipped\" is the same SRDiff model with x0 clipping, to show what the policy costs.");
+        var policy = PolicySentence(r);
+        md.AppendLine().AppendLine(policy);
         md.AppendLine().Append(Table(r)).AppendLine();
         md.Append(ModulationEvidence(c));
         md.AppendLine(string.Create(CultureInfo.InvariantCulture,
             $"These are {o.DiffusionSteps:N0} diffusion steps of the {o.Model} model, not the paper's 400k steps of the paper-size networks: they show the pipeline working end to end, not the paper's numbers."));
         AtomicFile.WriteAllText(Path.Combine(c.OutDirectory, "report.md"), md.ToString());
 
-        var policy = "Sampling policy (every diffusion row): " + r.Policy + ". The row \"SRDiff, x0 clipped\" is the same SRDiff model with x0 clipping, to show what the policy costs.";
+
         var evalSet = c.EvalSets![0];
         var gallery = r.SrFolders.Where(kv => Directory.Exists(kv.Value)).Select(kv => (kv.Key, kv.Value)).ToList();
         var html = new HtmlReport("SamDiffSR.NET quickstart").Paragraph(summary).Paragraph(policy).Table(Table(r))

@@ -17,7 +17,7 @@ public static class StudyReport
         sb.AppendLine("# SAM-DiffSR replication study").AppendLine();
         sb.AppendLine(string.Create(c, $"Model {o.Model}; seeds {string.Join(", ", o.Seeds)}; RRDB {o.RrdbSteps} steps (regression row: {(o.RrdbBaselineSteps is int rb ? rb.ToString(c) : o.RrdbSteps.ToString(c))} steps); diffusion {o.DiffusionSteps} steps per method; batch {o.BatchSize}, patch {o.Patch}, lr {o.Lr}, EMA {(o.EmaDecay is double ema ? ema.ToString(c) : "none")}; base recipe {o.Recipe}."));
         sb.AppendLine().AppendLine($"Masks: {r.Masks}. Every table below uses these masks: they stand in for SAM's, which need weights this repository does not ship.");
-        sb.AppendLine().AppendLine($"Sampling policy (every diffusion row): {r.PolicyDescription}. \"SRDiff, x0 clipped\" is the SRDiff model with x0 clipping on the same schedule.");
+        sb.AppendLine().AppendLine($"Sampling policy (every diffusion row): {r.PolicyDescription}. A row marked \"x0 clipped\" is the same trained model sampled with x0 clipping on the same schedule; clipped rows are compared only with \"SRDiff, x0 clipped\", unclipped rows only with \"SRDiff\". Loss and LR schedule are the base recipe's for every run, so the SAM-DiffSR rows differ from SRDiff only in modulation and SPE.");
         sb.AppendLine().AppendLine(string.Create(c, $"Machine: {r.Machine}. Total {r.TotalSeconds:F0} s{(gitCommit is null ? "" : $", git commit {gitCommit}")}."));
         foreach (var set in r.Summaries.Select(s => s.Set).Distinct())
         {
@@ -35,62 +35,79 @@ public static class StudyReport
             var diffs = r.Differences.Where(d => d.Set == set && d.Metric == "psnr").ToList();
             if (diffs.Count > 0)
             {
-                sb.AppendLine().AppendLine("Paired PSNR difference vs SRDiff (same seed = same initial weights, batches, t and ε), 95 % t-interval over seeds:").AppendLine();
-                sb.AppendLine("| method | mean Δ (dB) | std | 95 % interval | contains 0? |").AppendLine("|---|---|---|---|---|");
+                sb.AppendLine().AppendLine("Paired PSNR difference vs SRDiff under the same policy (same seed = same initial weights, batches, t and ε), 95 % t-interval over seeds:").AppendLine();
+                sb.AppendLine("| method | vs | mean Δ (dB) | std | 95 % interval | contains 0? |").AppendLine("|---|---|---|---|---|---|");
                 foreach (var d in diffs)
-                    sb.AppendLine(string.Create(c, $"| {d.Method} | {d.Mean:+0.000;-0.000} | {d.Std:F3} | {(d.Low is { } lo ? $"[{lo:F3}, {d.High:F3}]" : "– (one seed)")} | {(d.ContainsZero is { } z ? (z ? "yes: no evidence of a difference" : "no") : "–")} |"));
+                    sb.AppendLine(string.Create(c, $"| {d.Method} | {ReferenceOf(d.Method)} | {d.Mean:+0.000;-0.000} | {d.Std:F3} | {(d.Low is { } lo ? $"[{lo:F3}, {d.High:F3}]" : "– (one seed)")} | {(d.ContainsZero is { } z ? (z ? "yes: no evidence of a difference" : "no") : "–")} |"));
             }
         }
-        sb.AppendLine().AppendLine("## Where the time goes").AppendLine().AppendLine("| stage | seconds | resumed |").AppendLine("|---|---|---|");
+        sb.AppendLine().AppendLine("## Where the time goes").AppendLine();
+        sb.AppendLine("| part | seconds | share |").AppendLine("|---|---|---|");
+        var parts = r.Stages.Where(s => !s.Resumed).GroupBy(s => PartOf(s.Stage)).Select(g => (g.Key, Seconds: g.Sum(s => s.Seconds))).ToList();
+        double all = parts.Sum(p => p.Seconds);
+        foreach (var (part, sec) in parts)
+            sb.AppendLine(string.Create(c, $"| {part} | {sec:F0} | {(all > 0 ? 100 * sec / all : 0):F1} % |"));
+        sb.AppendLine().AppendLine("Stages resumed from an earlier (killed) run count as 0 here; their own times are in results.json.").AppendLine();
+        sb.AppendLine("| stage | seconds | resumed |").AppendLine("|---|---|---|");
         foreach (var s in r.Stages) sb.AppendLine(string.Create(c, $"| {s.Stage} | {s.Seconds:F1} | {(s.Resumed ? "yes" : "")} |"));
         return sb.ToString();
     }
+
+    /// <summary>The row a paired difference is taken against: clipped SRDiff for a clipped row, SRDiff otherwise.</summary>
+    public static string ReferenceOf(string method) =>
+        method.EndsWith("x0 clipped", StringComparison.Ordinal) ? Comparison.Label(ComparisonMethod.SrDiffClipped) : Comparison.Label(ComparisonMethod.SrDiff);
+
+    /// <summary>Which part of the study a stage belongs to (training, evaluation, learning curves, masks).</summary>
+    public static string PartOf(string stage) =>
+        stage.Contains(" eval ", StringComparison.Ordinal) ? "evaluation" : stage.Contains(" curve ", StringComparison.Ordinal) ? "learning curves"
+        : stage.StartsWith("masks", StringComparison.Ordinal) ? "masks" : "training";
 
     /// <summary>The gallery's rows: LR (nearest-neighbour enlarged), the methods' SR crops, HR.</summary>
     public static readonly ComparisonMethod[] GalleryMethods =
     [
         ComparisonMethod.Bicubic, ComparisonMethod.Rrdb, ComparisonMethod.SrDiff, ComparisonMethod.SamDiffSRReleased, ComparisonMethod.SamDiffSRPaper,
+        ComparisonMethod.SamConcat, ComparisonMethod.SrDiffClipped, ComparisonMethod.SamDiffSRReleasedClipped, ComparisonMethod.SamConcatClipped,
     ];
 
     /// <summary>
-    /// Writes <c>gallery/</c>: a <paramref name="crop"/>-px HR crop at the centre of the first image of the first eval set
-    /// (first seed), the same crop of each method's SR image, and the LR crop enlarged by pixel repetition. Small PNGs that
-    /// can be committed with the results.
+    /// Writes <c>gallery/</c>: for the first image of every eval set (first seed), a <paramref name="crop"/>-px HR crop at the
+    /// image's most detailed window (<see cref="Display.SrGallery.DetailBox"/>), the same crop of each method's SR image, and
+    /// the LR crop enlarged by pixel repetition. Files are named <c>&lt;set&gt;-&lt;order&gt;-&lt;row&gt;.png</c>: small PNGs
+    /// that can be committed with the results.
     /// </summary>
     public static IReadOnlyList<string> WriteGallery(ComparisonResult r, string outDir, int crop = 96)
     {
         var o = r.Options;
-        var set = (o.EvalSets ?? [Data.DataPaths.Set5])[0];
-        var folder = Data.ImageFolder.Open(set);
-        string name = folder.FileName(0);
-        int s = o.Model.Scale;
-        var hr = Data.ImageOps.Modcrop(folder.Load(0), s, name);
-        crop = Math.Min(crop, Math.Min(hr.Height, hr.Width)) / s * s;
-        int y = (hr.Height - crop) / 2 / s * s, x = (hr.Width - crop) / 2 / s * s;
         string dir = Path.Combine(outDir, "gallery");
         Directory.CreateDirectory(dir);
         var written = new List<string>();
-        void Save(Data.ImageU8 img, string label)
+        foreach (var set in o.EvalSets ?? [Data.DataPaths.Set5])
         {
-            var path = Path.Combine(dir, label + ".png");
-            Data.ImageIO.SavePng(img, path);
-            written.Add(path);
+            var folder = Data.ImageFolder.Open(set);
+            string name = folder.FileName(0), setName = folder.Name;
+            int s = o.Model.Scale;
+            var hr = Data.ImageOps.Modcrop(folder.Load(0), s, name);
+            int side = Math.Min(crop, Math.Min(hr.Height, hr.Width)) / s * s;
+            var box = Display.SrGallery.DetailBox(hr, s);
+            int cy = box.Y + box.H / 2, cx = box.X + box.W / 2;
+            int y = Math.Clamp(cy - side / 2, 0, hr.Height - side) / s * s, x = Math.Clamp(cx - side / 2, 0, hr.Width - side) / s * s;
+            void Save(Data.ImageU8 img, string label)
+            {
+                var path = Path.Combine(dir, $"{setName}-{label}.png");
+                Data.ImageIO.SavePng(img, path);
+                written.Add(path);
+            }
+            var lr = Data.MatlabResize.Downscale(hr, s).Crop(y / s, x / s, side / s, side / s);
+            Save(Display.SrGallery.NearestUpscale(lr, s), "00-lr");
+            int k = 1;
+            foreach (var m in GalleryMethods.Where(o.Methods.Contains))
+            {
+                var png = Path.Combine(Comparison.SrDirectory(o.OutDirectory, m, o.Seeds[0], set), Path.ChangeExtension(name, ".png"));
+                if (File.Exists(png)) Save(Data.ImageIO.Load(png).Crop(y, x, side, side), string.Create(CultureInfo.InvariantCulture, $"{k:D2}-{OptionNames.Of(m)}"));
+                k++;
+            }
+            Save(hr.Crop(y, x, side, side), "99-hr");
         }
-        var lr = Data.MatlabResize.Downscale(hr, s).Crop(y / s, x / s, crop / s, crop / s);
-        var lrBig = new byte[crop * crop * lr.Channels];
-        for (int yy = 0; yy < crop; yy++)
-            for (int xx = 0; xx < crop; xx++)
-                for (int c = 0; c < lr.Channels; c++)
-                    lrBig[(yy * crop + xx) * lr.Channels + c] = lr.Data[((yy / s) * lr.Width + xx / s) * lr.Channels + c];
-        Save(new Data.ImageU8(crop, crop, lr.Channels, lrBig), "0-lr");
-        int k = 1;
-        foreach (var m in GalleryMethods.Where(o.Methods.Contains))
-        {
-            var png = Path.Combine(Comparison.SrDirectory(o.OutDirectory, m, o.Seeds[0], set), Path.ChangeExtension(name, ".png"));
-            if (File.Exists(png)) Save(Data.ImageIO.Load(png).Crop(y, x, crop, crop), $"{k}-{OptionNames.Of(m)}");
-            k++;
-        }
-        Save(hr.Crop(y, x, crop, crop), "9-hr");
         return written;
     }
 
