@@ -18,11 +18,13 @@ public sealed class QuickstartCommand : ICliCommand
         samdiffsr quickstart [--out runs/quickstart] [--rrdb-steps {Quickstart.DefaultRrdbSteps}] [--steps {Quickstart.DefaultDiffusionSteps}] [--batch 8] [--patch 64]
                              [--lr {Quickstart.DefaultLr.ToString(CultureInfo.InvariantCulture)}] [--seed 0] [--recipe paper|released] [--both-recipes] [--ema D]
                              [--preset tiny] [--threads 2] [--train <HR dir>] [--eval <HR dir>]
-          Rows: bicubic; the RRDB encoder's own output (regression baseline, stage 1); SRDiff; SAM-DiffSR with
-          --recipe (default paper; --both-recipes adds the other one); "SRDiff, x0 clipped" (the policy row).
-          Every diffusion row is trained with the same seed (same initial weights, batches, t and eps) and sampled
-          under one policy: the exact jump sampler on the shared 9-jump schedule 100→99→97→92→80→55→22→5→1→0,
-          no x0 clipping. Writes, under --out: masks-<recipe>/, runs/seed_0/<method>/ (checkpoints, log.csv),
+          Rows: bicubic; the RRDB encoder's own output (regression baseline, stage 1); SRDiff and SAM-DiffSR with
+          --recipe (--both-recipes adds the other recipe's SAM-DiffSR). Every diffusion run is trained with the same
+          seed, loss and LR schedule (same initial weights, batches, t and eps) and sampled with the exact jump sampler
+          on the shared 9-jump schedule 100→99→97→92→80→55→22→5→1→0. The compared rows share one clipping, set by the
+          recipe: released = x0 clipped (its x0 estimate allows it; plus SRDiff unclipped to show the effect), paper =
+          no clipping (a Paper-mode x0 estimate contains kappa_t*E; plus "SRDiff, x0 clipped").
+          Writes, under --out: masks-<recipe>/, runs/seed_0/<method>/ (checkpoints, log.csv),
           sr/..., eval/... (one JSON per row), results.json, report.json, report.md and report.html. Re-running
           resumes finished stages. Budget: about 10 minutes on 2 CPU cores (docs/quickstart-budget.md).
         """;

@@ -147,36 +147,14 @@ public sealed class DdimSampler
         SamplerArguments.CheckChain(shape, denoiser);
         noise ??= new GeneratorNoiseSource();
         device ??= CPU;
-        using var grad = no_grad();
-        Tensor x;
-        using (var s0 = NewDisposeScope())
-            x = noise.Initial(shape, dtype, device).clone().MoveToOuterDisposeScope();
-        try
+        return SamplerArguments.RunChain(shape, noise, dtype, device, _timesteps, (j, x) =>
         {
-            for (int j = 0; j < _timesteps.Length; j++)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                int t = _timesteps[j];
-                int s = j + 1 < _timesteps.Length ? _timesteps[j + 1] : -1;
-                onStep?.Invoke(t, x);
-                Tensor next;
-                using (var scope = NewDisposeScope())
-                {
-                    var tt = full(new[] { shape[0] }, (long)t, dtype: ScalarType.Int64, device: device);
-                    var eps = denoiser(x, tt);
-                    var z = Sigma(t, s) > 0 ? noise.Step(t, shape, dtype, device) : null;
-                    next = Step(x, t, s, eps, z).MoveToOuterDisposeScope();
-                }
-                x.Dispose();
-                x = next;
-                progress?.Report(new ProgressInfo("ddim", j + 1, _timesteps.Length, $"t={t}"));
-            }
-            return x;
-        }
-        catch
-        {
-            x.Dispose();
-            throw;
-        }
+            int t = _timesteps[j];
+            int s = j + 1 < _timesteps.Length ? _timesteps[j + 1] : -1;
+            var tt = full(new[] { shape[0] }, (long)t, dtype: ScalarType.Int64, device: device);
+            var eps = denoiser(x, tt);
+            var z = Sigma(t, s) > 0 ? noise.Step(t, shape, dtype, device) : null;
+            return Step(x, t, s, eps, z);
+        }, "ddim", progress, onStep, cancellationToken);
     }
 }

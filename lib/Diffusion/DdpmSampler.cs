@@ -130,31 +130,10 @@ public sealed class DdpmSampler : IDisposable
     {
         SamplerArguments.CheckChain(shape, denoiser);
         noise ??= new GeneratorNoiseSource();
-        using var grad = no_grad();
-        Tensor x;
-        using (var s0 = NewDisposeScope())
-            x = noise.Initial(shape, Buffers.DType, Buffers.Device).clone().MoveToOuterDisposeScope();   // x_T ~ N(0, I)
-        try
-        {
-            int T = Schedule.Timesteps;
-            for (int t = T - 1; t >= 0; t--)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                onStep?.Invoke(t, x);
-                Tensor next;
-                using (var scope = NewDisposeScope())
-                    next = PSample(x, t, denoiser, noise).MoveToOuterDisposeScope();
-                x.Dispose();
-                x = next;
-                progress?.Report(new ProgressInfo("sample", T - t, T, $"t={t}"));
-            }
-            return x;
-        }
-        catch
-        {
-            x.Dispose();
-            throw;
-        }
+        int T = Schedule.Timesteps;
+        var visited = Enumerable.Range(0, T).Reverse().ToArray();   // x_T ~ N(0, I), then t = T − 1 … 0
+        return SamplerArguments.RunChain(shape, noise, Buffers.DType, Buffers.Device, visited,
+            (j, x) => PSample(x, visited[j], denoiser, noise), "sample", progress, onStep, cancellationToken);
     }
 
     /// <summary>The full reverse chain drawing x_T and every z from <paramref name="generator"/> (see the other overload).</summary>

@@ -380,36 +380,14 @@ public sealed class ModulatedJumpSampler
         SamplerArguments.CheckChain(shape, denoiser);
         noise ??= new GeneratorNoiseSource();
         device ??= CPU;
-        using var grad = no_grad();
-        Tensor x;
-        using (var s0 = NewDisposeScope())
-            x = noise.Initial(shape, dtype, device).clone().MoveToOuterDisposeScope();
-        try
+        return SamplerArguments.RunChain(shape, noise, dtype, device, _jumps.Select(c => c.From).ToArray(), (j, x) =>
         {
-            for (int j = 0; j < _jumps.Length; j++)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                var c = _jumps[j];
-                onStep?.Invoke(c.From, x);
-                Tensor next;
-                using (var scope = NewDisposeScope())
-                {
-                    var tt = full(new[] { shape[0] }, (long)c.From, dtype: ScalarType.Int64, device: device);
-                    var n = denoiser(x, tt);
-                    var z = c.Sigma > 0 ? noise.Step(c.From, shape, dtype, device) : null;
-                    next = Step(x, c.From, c.To, n, z).MoveToOuterDisposeScope();
-                }
-                x.Dispose();
-                x = next;
-                progress?.Report(new ProgressInfo("jump", j + 1, _jumps.Length, $"t={c.From}"));
-            }
-            return x;
-        }
-        catch
-        {
-            x.Dispose();
-            throw;
-        }
+            var c = _jumps[j];
+            var tt = full(new[] { shape[0] }, (long)c.From, dtype: ScalarType.Int64, device: device);
+            var n = denoiser(x, tt);
+            var z = c.Sigma > 0 ? noise.Step(c.From, shape, dtype, device) : null;
+            return Step(x, c.From, c.To, n, z);
+        }, "jump", progress, onStep, cancellationToken);
     }
 
     private static string Paper(int index) => (index + 1).ToString(CultureInfo.InvariantCulture);
