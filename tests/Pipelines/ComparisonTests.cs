@@ -140,6 +140,13 @@ public class ComparisonTests
         var loaded = Comparison.Load(Path.Combine(dir.Sub("full"), Comparison.ResultsFile));
         Assert.Equal(full.Evaluations.Select(e => e.Psnr), loaded.Evaluations.Select(e => e.Psnr));
         StudyReport.Write(loaded, dir.Sub("full"));
-        Assert.Contains("contains 0?", File.ReadAllText(Path.Combine(dir.Sub("full"), "report.md")));
+        var md = File.ReadAllText(Path.Combine(dir.Sub("full"), "report.md"));
+        Assert.Contains("contains 0?", md);
+        Assert.Contains("| training |", md);   // where the time goes, by part
+        // gallery: LR, one crop per row that has SR images (bicubic, RRDB, SRDiff, SAM-DiffSR paper, SRDiff clipped), HR
+        var tiles = StudyReport.WriteGallery(loaded, dir.Sub("full"), crop: 16).Select(Path.GetFileName).ToList();
+        Assert.Equal(["eval-00-lr.png", "eval-01-bicubic.png", "eval-02-rrdb.png", "eval-03-srdiff.png", "eval-04-samdiffsr-paper.png",
+                      "eval-05-srdiff-clipped.png", "eval-99-hr.png"], tiles);
+        Assert.All(tiles, t => Assert.Equal(16, SamDiffSR.Data.ImageIO.Load(Path.Combine(dir.Sub("full"), "gallery", t!)).Width));
     }
 }
