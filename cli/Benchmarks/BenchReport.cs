@@ -93,142 +93,62 @@ public sealed record BenchReport(BenchSetting Setting, DateTimeOffset StartedUtc
     public double? CleanRatioToBaseline(BenchVariantResult v) =>
         Primary(v).Clean is { } a && Primary(Variants[0]).Clean is { } b ? a.Median / b.Median : null;
 
-    /// <summary>The whole report as one JSON object.</summary>
-    public JsonObject ToJson()
-    {
-        var o = new JsonObject
-        {
-            ["benchmark"] = Setting.Benchmark,
-            ["preset"] = Setting.Preset,
-            ["config"] = JsonNode.Parse(Setting.Config.ToJson()),
-            ["batch"] = Setting.Batch,
-            ["hr_size"] = Setting.HrSize,
-            ["lr_size"] = Setting.LrSize,
-        };
-        if (!Setting.IsTrain)
-        {
-            o["steps"] = Setting.Steps;
-            o["sampler"] = Setting.Sampler?.ToString().ToLowerInvariant();
-        }
-        o["started_utc"] = StartedUtc.ToString("o", CultureInfo.InvariantCulture);
-        o["warmup_runs"] = WarmupRuns;
-        o["timed_runs"] = TimedRuns;
-        o["interleaved"] = true;
-        o["primary_metric"] = PrimaryMetric;
-        o["machine"] = new JsonObject
-        {
-            ["cpu"] = Machine.Cpu,
-            ["logical_cores"] = Machine.LogicalCores,
-            ["load_average_start"] = Arr(Machine.LoadAverageStart),
-            ["load_average_end"] = Arr(Machine.LoadAverageEnd),
-            ["torchsharp"] = Machine.TorchSharp,
-            ["libtorch_default_threads"] = Machine.DefaultThreads,
-            ["interop_threads"] = Machine.InteropThreads,
-            ["cpu_accounting"] = Machine.CpuAccounting,
-            ["clean_threshold_cores"] = Machine.CleanThresholdCores,
-            ["peak_rss_reset_per_run"] = Machine.PeakResetSupported,
-            ["openmp_env"] = Machine.OpenMp is null ? null : new JsonObject([.. Machine.OpenMp.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value))]),
-        };
-        var variants = new JsonArray();
-        foreach (var v in Variants) variants.Add(VariantJson(v));
-        o["variants"] = variants;
-        var ratios = new JsonArray();
-        foreach (var v in Variants.Skip(1))
-            ratios.Add(new JsonObject
-            {
-                ["variant"] = v.Variant.Name,
-                ["reference"] = Variants[0].Variant.Name,
-                ["metric"] = PrimaryMetric,
-                ["time_ratio_median"] = R(RatioToBaseline(v)),
-                ["time_ratio_median_clean"] = CleanRatioToBaseline(v) is double c ? R(c) : null,
-                ["own_cpu_ratio_median"] = CpuRatioToBaseline(v) is double cr ? R(cr) : null,
-            });
-        o["ratios_to_baseline"] = ratios;
-        o["official"] = OfficialJson();
-        o["memory_note"] = MemoryNote;
-        return o;
-    }
+    /// <summary>The whole report as one JSON object (<see cref="ToDto"/> serialised by System.Text.Json).</summary>
+    public JsonObject ToJson() => JsonSerializer.SerializeToNode(ToDto(), BenchReportJson.Options(indented: false))!.AsObject();
 
-    private JsonObject VariantJson(BenchVariantResult v)
+    /// <summary>Serialises the report (indented or one line).</summary>
+    public string ToJsonString(bool indented = true) => JsonSerializer.Serialize(ToDto(), BenchReportJson.Options(indented));
+
+    private BenchReportDto ToDto() => new(
+        Setting.Benchmark, Setting.Preset, JsonNode.Parse(Setting.Config.ToJson()), Setting.Batch, Setting.HrSize, Setting.LrSize,
+        Setting.IsTrain ? null : Setting.Steps,
+        Setting.IsTrain ? null : Setting.Sampler?.ToString().ToLowerInvariant(),
+        StartedUtc.ToString("o", CultureInfo.InvariantCulture), WarmupRuns, TimedRuns, Interleaved: true, PrimaryMetric,
+        new BenchMachineDto(Machine.Cpu, Machine.LogicalCores, Machine.LoadAverageStart, Machine.LoadAverageEnd, Machine.TorchSharp,
+            Machine.DefaultThreads, Machine.InteropThreads, Machine.CpuAccounting, Machine.CleanThresholdCores,
+            Machine.PeakResetSupported, Machine.OpenMp),
+        [.. Variants.Select(VariantDto)],
+        [.. Variants.Skip(1).Select(v => new BenchRatioDto(v.Variant.Name, Variants[0].Variant.Name, PrimaryMetric,
+            R(RatioToBaseline(v)), R(CleanRatioToBaseline(v)), R(CpuRatioToBaseline(v))))],
+        OfficialDto(), MemoryNote);
+
+    private BenchVariantDto VariantDto(BenchVariantResult v)
     {
         var (all, clean) = Primary(v);
         var s = v.Variant;
-        var j = new JsonObject
+        var settings = new BenchSettingsDto(v.Threads, s.SamplingGrad == GradMode.InferenceMode ? "inference_mode" : "no_grad",
+            s.ChannelsLast, s.TrunkOnlyRrdb, s.OfficialByProducts, s.CachedConditioning, s.FusedMish);
+        var runs = v.Runs.Select(r =>
         {
-            ["name"] = s.Name,
-            ["settings"] = new JsonObject
-            {
-                ["threads"] = v.Threads,
-                ["sampling_grad"] = s.SamplingGrad == GradMode.InferenceMode ? "inference_mode" : "no_grad",
-                ["channels_last"] = s.ChannelsLast,
-                ["rrdb_trunk_only"] = s.TrunkOnlyRrdb,
-                ["official_by_products"] = s.OfficialByProducts,
-                ["cached_conditioning"] = s.CachedConditioning,
-                ["fused_mish"] = s.FusedMish,
-            },
-            ["median_s"] = R(all.Median),
-            ["min_s"] = R(all.Min),
-            ["max_s"] = R(all.Max),
-            ["count"] = all.Count,
-            ["clean_count"] = clean?.Count ?? 0,
-            ["median_clean_s"] = clean is null ? null : R(clean.Median),
-            ["own_cpu_s_median"] = PrimaryCpu(v) is double c ? R(c) : null,
-            ["own_cpu_s_median_per_run"] = v.MedianOwnCpuSeconds is double cr ? R(cr) : null,
-            ["peak_rss_bytes"] = v.PeakResidentBytes,
-        };
-        if (!Setting.IsTrain)
-        {
-            j["run_total"] = StatsJson(v.All, v.Clean);
-            if (v.Segment("conditioning") is { } cs) j["conditioning"] = StatsJson(cs.All, cs.Clean);
-        }
-        var runs = new JsonArray();
-        foreach (var r in v.Runs)
-        {
-            var rj = new JsonObject
-            {
-                ["wall_s"] = R(r.WallSeconds),
-                ["own_cpu_s"] = r.OwnCpuSeconds is double oc ? R(oc) : null,
-                ["other_procs_cpu_s"] = r.OtherCpuSeconds is double ot ? R(ot) : null,
-                ["clean"] = r.Clean,
-                ["peak_rss_bytes"] = r.PeakResidentBytes,
-            };
-            if (r.Segments.Count > 0)
-            {
-                var steps = r.Segments.Where(g => g.Kind == "step").ToList();
-                rj["conditioning_s"] = r.Segments.FirstOrDefault(g => g.Kind == "conditioning") is { } cg ? R(cg.WallSeconds) : null;
-                rj["step_s"] = new JsonArray([.. steps.Select(g => (JsonNode?)R(g.WallSeconds))]);
-                rj["step_clean"] = new JsonArray([.. steps.Select(g => (JsonNode?)g.Clean)]);
-            }
-            runs.Add(rj);
-        }
-        j["runs"] = runs;
-        return j;
+            if (r.Segments.Count == 0)
+                return new BenchRunDto(R(r.WallSeconds), R(r.OwnCpuSeconds), R(r.OtherCpuSeconds), r.Clean, r.PeakResidentBytes, null, null, null);
+            var steps = r.Segments.Where(g => g.Kind == "step").ToList();
+            return new BenchRunDto(R(r.WallSeconds), R(r.OwnCpuSeconds), R(r.OtherCpuSeconds), r.Clean, r.PeakResidentBytes,
+                R(r.Segments.FirstOrDefault(g => g.Kind == "conditioning")?.WallSeconds),
+                [.. steps.Select(g => R(g.WallSeconds))], [.. steps.Select(g => g.Clean)]);
+        }).ToList();
+        return new BenchVariantDto(s.Name, settings, R(all.Median), R(all.Min), R(all.Max), all.Count, clean?.Count ?? 0,
+            R(clean?.Median), R(PrimaryCpu(v)), R(v.MedianOwnCpuSeconds), v.PeakResidentBytes,
+            Setting.IsTrain ? null : StatsDto(v.All, v.Clean),
+            !Setting.IsTrain && v.Segment("conditioning") is { } cs ? StatsDto(cs.All, cs.Clean) : null,
+            runs);
     }
 
-    private JsonObject OfficialJson()
+    private BenchOfficialDto OfficialDto()
     {
-        var o = new JsonObject { ["caveat"] = OfficialBaseline.Caveat, ["source"] = OfficialBaseline.Source };
-        var items = new JsonArray();
+        var items = new List<BenchOfficialComparisonDto>();
         void Add(string metric, (string Key, double Seconds)? reference, Func<BenchVariantResult, (double Median, double? Clean, double? Cpu)?> ours)
         {
             if (reference is not { } rf) return;
             double? officialCpu = OfficialBaseline.OwnCpuSeconds.TryGetValue(rf.Key, out var oc) ? oc : null;
-            var per = new JsonObject();
+            var per = new Dictionary<string, BenchOfficialRatioDto>();
             foreach (var v in Variants)
             {
                 if (ours(v) is not { } m) continue;
-                per[v.Variant.Name] = new JsonObject
-                {
-                    ["time_ratio_median"] = R(m.Median / rf.Seconds),
-                    ["time_ratio_median_clean"] = m.Clean is double c ? R(c / rf.Seconds) : null,
-                    ["own_cpu_ratio_median"] = m.Cpu is double cpu && officialCpu is double ocpu ? R(cpu / ocpu) : null,
-                };
+                per[v.Variant.Name] = new BenchOfficialRatioDto(R(m.Median / rf.Seconds), R(m.Clean / rf.Seconds),
+                    m.Cpu is double cpu && officialCpu is double ocpu ? R(cpu / ocpu) : null);
             }
-            items.Add(new JsonObject
-            {
-                ["metric"] = metric, ["official_key"] = rf.Key, ["official_s"] = R(rf.Seconds),
-                ["official_own_cpu_s"] = officialCpu, ["variants"] = per,
-            });
+            items.Add(new BenchOfficialComparisonDto(metric, rf.Key, R(rf.Seconds), officialCpu, per));
         }
         Add(PrimaryMetric, OfficialPrimary, v => (Primary(v).All.Median, Primary(v).Clean?.Median, PrimaryCpu(v)));
         if (!Setting.IsTrain)
@@ -238,8 +158,7 @@ public sealed record BenchReport(BenchSetting Setting, DateTimeOffset StartedUtc
             if (Setting.Steps == 100 && Setting.Sampler == SamplerKind.Ddpm)
                 Add("full_sample_s", OfficialBaseline.FullSample100(Setting.Config, Setting.HrSize), v => (v.All.Median, v.Clean?.Median, null));
         }
-        o["comparisons"] = items;
-        return o;
+        return new BenchOfficialDto(OfficialBaseline.Caveat, OfficialBaseline.Source, items);
     }
 
     /// <summary>Human-readable table (one row per variant) plus the ratios and caveats.</summary>
@@ -300,18 +219,7 @@ public sealed record BenchReport(BenchSetting Setting, DateTimeOffset StartedUtc
     private static string Mib(long bytes) => bytes <= 0 ? "-" : (bytes / 1048576.0).ToString("0", CultureInfo.InvariantCulture) + " MiB";
     private static string Load(double[]? l) => l is null ? "n/a" : string.Join(" ", l.Select(x => x.ToString("0.00", CultureInfo.InvariantCulture)));
     private static double R(double x) => Math.Round(x, 6);
-    private static JsonNode? Arr(double[]? xs) => xs is null ? null : new JsonArray([.. xs.Select(x => (JsonNode?)x)]);
-
-    private static JsonObject StatsJson(SummaryStats all, SummaryStats? clean) => new()
-    {
-        ["median_s"] = R(all.Median),
-        ["min_s"] = R(all.Min),
-        ["max_s"] = R(all.Max),
-        ["count"] = all.Count,
-        ["clean_count"] = clean?.Count ?? 0,
-        ["median_clean_s"] = clean is null ? null : R(clean.Median),
-    };
-
-    /// <summary>Serialises <see cref="ToJson"/> (indented or one line).</summary>
-    public string ToJsonString(bool indented = true) => ToJson().ToJsonString(new JsonSerializerOptions { WriteIndented = indented });
+    private static double? R(double? x) => x is double v ? Math.Round(v, 6) : null;
+    private static BenchStatsDto StatsDto(SummaryStats all, SummaryStats? clean) =>
+        new(R(all.Median), R(all.Min), R(all.Max), all.Count, clean?.Count ?? 0, R(clean?.Median));
 }

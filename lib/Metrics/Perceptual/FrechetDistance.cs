@@ -1,3 +1,5 @@
+using TorchSharp;
+
 namespace SamDiffSR.Metrics.Perceptual;
 
 /// <summary>When the Fréchet distance adds ε·I to both covariances inside the square-root term.</summary>
@@ -14,22 +16,23 @@ public enum SingularOffsetMode
     Never,
 }
 
-/// <summary>How Σ1 is factored as F Fᵀ before the symmetric eigenvalue problem for tr((Σ1 Σ2)^{1/2}).</summary>
+/// <summary>How tr((Σ1 Σ2)^{1/2}) is reduced to a symmetric eigenvalue problem (both use torch.linalg.eigh of Σ1).</summary>
 public enum CovarianceFactorization
 {
-    /// <summary>Rank-revealing pivoted Cholesky, F n×r with r = numerical rank: O(n r²), so fast for the small
-    /// benchmark sets (r ≤ N − 1) and ≈ n³/3 at full rank (default).</summary>
-    PivotedCholesky,
-
-    /// <summary>Eigen-decomposition Σ1 = V Λ Vᵀ, F = V_r Λ_r^{1/2} (eigenvalues above n·ε_mach·max λ): O(n³) whatever the rank; slower, kept as a cross-check.</summary>
+    /// <summary>Σ1 = F Fᵀ with F = V_r Λ_r^{1/2} (the r eigenpairs above the numerical-rank tolerance), then the
+    /// eigenvalues of the r×r matrix Fᵀ Σ2 F: small for the rank-deficient benchmark sets (r ≤ N − 1) (default).</summary>
     Eigen,
+
+    /// <summary>The principal root Σ1^{1/2} = V Λ₊^{1/2} Vᵀ, then the eigenvalues of the n×n matrix Σ1^{1/2} Σ2 Σ1^{1/2}
+    /// whatever the rank; kept as a cross-check of <see cref="Eigen"/>.</summary>
+    SquareRoot,
 }
 
 /// <summary>Options of <see cref="FrechetDistance"/>.</summary>
 /// <param name="Epsilon">ε of the diagonal offset (pytorch-fid and pyiqa use 1e-6).</param>
 /// <param name="Offset">When to apply the offset.</param>
 /// <param name="Factorization">How Σ1 is factored (both give the same value up to round-off).</param>
-public sealed record FrechetOptions(double Epsilon = 1e-6, SingularOffsetMode Offset = SingularOffsetMode.IfNonFinite, CovarianceFactorization Factorization = CovarianceFactorization.PivotedCholesky)
+public sealed record FrechetOptions(double Epsilon = 1e-6, SingularOffsetMode Offset = SingularOffsetMode.IfNonFinite, CovarianceFactorization Factorization = CovarianceFactorization.Eigen)
 {
     /// <summary>Defaults: ε = 1e-6, offset only if the plain computation is non-finite.</summary>
     public static FrechetOptions Default { get; } = new();
@@ -52,18 +55,17 @@ public sealed record FrechetResult(double Distance, double MeanTerm, double Trac
 /// <para><b>Matrix square root.</b> Σ1 Σ2 is not symmetric, but it has the same non-zero eigenvalues as the
 /// symmetric positive semi-definite S = Σ1^{1/2} Σ2 Σ1^{1/2}, so tr((Σ1 Σ2)^{1/2}) = tr(S^{1/2}) = Σ_i √μ_i(S).
 /// With any factor Σ1 = F Fᵀ (F n×r), S has the non-zero eigenvalues of the r×r symmetric matrix Fᵀ Σ2 F (both
-/// equal those of Σ2 F Fᵀ), whose eigenvalues are found by <see cref="SymmetricEigen"/> (Householder + implicit QL).
-/// F comes from a rank-revealing pivoted Cholesky (default) or from the eigen-decomposition of Σ1
-/// (<see cref="CovarianceFactorization"/>); directions of Σ1 below n·ε_mach times its largest diagonal/eigenvalue
-/// are treated as exactly zero (numerical rank), and eigenvalues of Fᵀ Σ2 F below n·ε_mach·max μ count as 0, so
-/// round-off in a singular product does not turn into spurious √(noise) terms. Everything is in doubles; this
-/// replaces scipy.linalg.sqrtm of pytorch-fid/clean-fid/pyiqa and agrees with it wherever sqrtm is accurate.</para>
+/// equal those of Σ2 F Fᵀ). F = V_r Λ_r^{1/2} comes from <c>torch.linalg.eigh</c> of Σ1 (or Σ1^{1/2} itself, see
+/// <see cref="CovarianceFactorization"/>), and the eigenvalues of the symmetric product from
+/// <c>torch.linalg.eigvalsh</c>, all in float64. Eigenvalues of Σ1 below n·ε_mach·max|λ| are treated as exactly zero
+/// (numerical rank), and eigenvalues of the product below m·ε_mach·max|μ| (m its order) count as 0, so round-off in a
+/// singular product does not turn into spurious √(noise) terms. This replaces scipy.linalg.sqrtm of
+/// pytorch-fid/clean-fid/pyiqa and agrees with it wherever sqrtm is accurate.</para>
 /// <para><b>Offset.</b> pytorch-fid, clean-fid and pyiqa add ε·I (ε = 1e-6) to both covariances inside the square
 /// root only when sqrtm returns non-finite values; <see cref="FrechetOptions.Offset"/> reproduces that rule, forces it,
 /// or disables it.</para>
-/// <para><b>Cost.</b> With r = rank(Σ1): factor O(n r²) (Cholesky) or O(n³) (eigen), Fᵀ Σ2 F O(n² r), eigenvalues
-/// O(r³). Benchmark sets (N ≤ 109 images, D = 2048) have r ≤ N − 1 and take well under a second; a full-rank
-/// D = 2048 pair takes seconds to tens of seconds on a CPU.</para>
+/// <para><b>Cost.</b> One n×n eigen-decomposition of Σ1 (O(n³)), the product (O(n² r)) and an r×r (or n×n)
+/// eigenvalue problem; see lib/Metrics/Perceptual/README.md for timings.</para>
 /// </summary>
 public static class FrechetDistance
 {
@@ -118,29 +120,51 @@ public static class FrechetDistance
 
     /// <summary>
     /// tr((Σ1 Σ2)^{1/2}) = Σ_i √μ_i(Σ1^{1/2} Σ2 Σ1^{1/2}) for symmetric positive semi-definite Σ1, Σ2 (D×D row-major),
-    /// optionally with ε·I added to both first. <paramref name="clampedNegative"/> counts eigenvalues below
-    /// −tolerance that were set to 0.
+    /// optionally with ε·I added to both first. <paramref name="clampedNegative"/> counts eigenvalues (of Σ1 and of
+    /// the product) below −tolerance that were set to 0. Returns NaN when the product overflows.
     /// </summary>
+    /// <exception cref="ArgumentException">Wrong lengths or a non-finite entry.</exception>
     public static double TraceSqrtProduct(ReadOnlySpan<double> sigma1, ReadOnlySpan<double> sigma2, int dimension, double epsilon, out int clampedNegative,
-        CovarianceFactorization factorization = CovarianceFactorization.PivotedCholesky)
+        CovarianceFactorization factorization = CovarianceFactorization.Eigen)
     {
         var n = dimension;
-        var s1 = sigma1.ToArray();
-        var s2 = sigma2.ToArray();
-        if (epsilon != 0)
-            for (var i = 0; i < n; i++) { s1[i * n + i] += epsilon; s2[i * n + i] += epsilon; }
-
+        SymmetricEigen.Validate(sigma1, n, nameof(sigma1));
+        SymmetricEigen.Validate(sigma2, n, nameof(sigma2));
         clampedNegative = 0;
-        var rows = FactorRows(s1, n, factorization, out var r, ref clampedNegative);
+        using var scope = torch.NewDisposeScope();
+        var s1 = SymmetricEigen.Symmetrized(sigma1, n);
+        var s2 = SymmetricEigen.Symmetrized(sigma2, n);
+        if (epsilon != 0)
+        {
+            var offset = torch.eye(n, dtype: torch.ScalarType.Float64) * epsilon;
+            s1 += offset;
+            s2 += offset;
+        }
+        var (lambda, v) = torch.linalg.eigh(s1);
+        var lam = lambda.data<double>().ToArray();
+        var tol = Tolerance(lam, n);
+        clampedNegative += lam.Count(l => l < -tol);
+        // Ascending eigenvalues: the r kept ones (above the tolerance) are the last r.
+        var r = lam.Count(l => l > tol);
         if (r == 0) return 0;
-        // S' = Fᵀ Σ2 F (r × r): W = Fᵀ Σ2 = Fᵀ Σ2ᵀ (Σ2 symmetric), S' = W F = W (Fᵀ)ᵀ.
-        var w = DenseMatrix.MultiplyTransposed(rows, r, s2, n, n);
-        var sp = DenseMatrix.MultiplyTransposed(w, r, rows, r, n);
-        for (var i = 0; i < r; i++)
-            for (var j = i + 1; j < r; j++) sp[i * r + j] = sp[j * r + i] = 0.5 * (sp[i * r + j] + sp[j * r + i]);
-
-        var mu = SymmetricEigen.Eigenvalues(sp, r);
-        var tol2 = Tolerance(mu, r);
+        torch.Tensor product;
+        int order;
+        if (factorization == CovarianceFactorization.Eigen)
+        {
+            var f = v.narrow(1, n - r, r) * lambda.narrow(0, n - r, r).sqrt(); // F = V_r Λ_r^{1/2}, n × r
+            product = torch.matmul(torch.matmul(f.t(), s2), f);
+            order = r;
+        }
+        else
+        {
+            var root = torch.matmul(v * torch.where(lambda > tol, lambda, 0.0).sqrt(), v.t()); // Σ1^{1/2}
+            product = torch.matmul(torch.matmul(root, s2), root);
+            order = n;
+        }
+        product = (product + product.t()) * 0.5;
+        if (!torch.isfinite(product).all().item<bool>()) return double.NaN;
+        var mu = torch.linalg.eigvalsh(product).data<double>().ToArray();
+        var tol2 = Tolerance(mu, order);
         double tr = 0;
         foreach (var m in mu)
         {
@@ -152,55 +176,16 @@ public static class FrechetDistance
 
     /// <summary>
     /// Principal square root X = V diag(√max(λ, 0)) Vᵀ of a symmetric positive semi-definite D×D matrix (X² = A up to
-    /// round-off; negative eigenvalues from round-off are clamped to 0).
+    /// round-off; negative eigenvalues from round-off are clamped to 0), by <c>torch.linalg.eigh</c> in float64.
     /// </summary>
+    /// <exception cref="ArgumentException">Wrong length or a non-finite entry.</exception>
     public static double[] MatrixSqrtPsd(ReadOnlySpan<double> matrix, int dimension)
     {
-        var n = dimension;
-        var eig = SymmetricEigen.Decompose(matrix, n, computeVectors: true);
-        var v = eig.VectorRows.ToArray();
-        var lam = eig.Values;
-        // B = diag(λ^{1/4}) Vᵀ rows, X = Bᵀ B: X[i, j] = Σ_k v_k[i] √λ_k v_k[j].
-        var x = new double[n * n];
-        for (var k = 0; k < n; k++)
-        {
-            var s = Math.Sqrt(Math.Max(lam[k], 0));
-            if (s == 0) continue;
-            var vk = v.AsSpan(k * n, n);
-            for (var i = 0; i < n; i++)
-                if (vk[i] != 0) DenseKernels.Axpy(s * vk[i], vk, x.AsSpan(i * n, n));
-        }
-        return x;
-    }
-
-    /// <summary>Rows of Fᵀ (r×n) with Σ1 ≈ F Fᵀ.</summary>
-    private static double[] FactorRows(double[] s1, int n, CovarianceFactorization factorization, out int rank, ref int clampedNegative)
-    {
-        if (factorization == CovarianceFactorization.PivotedCholesky)
-        {
-            var f = DenseMatrix.PivotedCholeskyRows(s1, n, out rank, out var negative);
-            clampedNegative += negative;
-            return f;
-        }
-        var eig = SymmetricEigen.Decompose(s1, n, computeVectors: true);
-        var lambda = eig.Values;
-        var tol = Tolerance(lambda, n);
-        var vt = eig.VectorRows;
-        var rowsList = new List<int>();
-        for (var i = 0; i < n; i++)
-        {
-            if (lambda[i] > tol) rowsList.Add(i);
-            else if (lambda[i] < -tol) clampedNegative++;
-        }
-        rank = rowsList.Count;
-        var result = new double[rank * n];
-        for (var a = 0; a < rank; a++)
-        {
-            var s = Math.Sqrt(lambda[rowsList[a]]);
-            var src = vt.Slice(rowsList[a] * n, n);
-            for (var j = 0; j < n; j++) result[a * n + j] = s * src[j];
-        }
-        return result;
+        SymmetricEigen.Validate(matrix, dimension, nameof(matrix));
+        using var scope = torch.NewDisposeScope();
+        var (lambda, v) = torch.linalg.eigh(SymmetricEigen.Symmetrized(matrix, dimension));
+        var x = torch.matmul(v * lambda.clamp_min(0).sqrt(), v.t());
+        return x.contiguous().data<double>().ToArray();
     }
 
     /// <summary>Numerical-rank tolerance n · ε_mach · max|λ|.</summary>

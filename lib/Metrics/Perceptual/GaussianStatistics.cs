@@ -1,3 +1,5 @@
+using TorchSharp;
+
 namespace SamDiffSR.Metrics.Perceptual;
 
 /// <summary>
@@ -70,19 +72,19 @@ public sealed class GaussianStatistics
             if (!double.IsFinite(features[i]))
                 throw new ArgumentException($"Feature value {i} (row {i / dimension}) is {features[i]}; features must be finite.", nameof(features));
 
-        var mean = new double[dimension];
-        for (var r = 0; r < count; r++) DenseKernels.Axpy(1.0, features.AsSpan(r * dimension, dimension), mean);
-        for (var j = 0; j < dimension; j++) mean[j] /= count;
-        // Centred columns Xcᵀ (D × N), then Σ = Xcᵀ Xc / (N − 1) as row-by-row dot products (blocked, cache friendly).
-        var xct = new double[features.Length];
-        for (var r = 0; r < count; r++)
-            for (var j = 0; j < dimension; j++) xct[j * count + r] = features[r * dimension + j] - mean[j];
-        var cov = DenseMatrix.MultiplyTransposed(xct, dimension, xct, dimension, count);
-        var scale = 1.0 / (count - 1);
-        for (var i = 0; i < cov.Length; i++) cov[i] *= scale;
-        // Exact symmetry.
-        for (var i = 0; i < dimension; i++)
-            for (var j = i + 1; j < dimension; j++) cov[j * dimension + i] = cov[i * dimension + j];
+        // float64 throughout: μ = mean of the rows, Σ = Xcᵀ Xc / (N − 1) with Xc the centred rows, then (Σ + Σᵀ)/2 so
+        // that Σ is exactly symmetric.
+        double[] mean, cov;
+        using (var scope = torch.NewDisposeScope())
+        {
+            var x = torch.tensor(features, [count, dimension], torch.ScalarType.Float64);
+            var mu = x.mean([0L]);
+            var xc = x - mu;
+            var c = torch.matmul(xc.t(), xc) / (count - 1.0);
+            c = (c + c.t()) * 0.5;
+            mean = mu.data<double>().ToArray();
+            cov = c.contiguous().data<double>().ToArray();
+        }
         return new GaussianStatistics(mean, cov, count);
     }
 }

@@ -43,7 +43,7 @@ public sealed class FrechetDistanceTests
     }
 
     [Theory]
-    [InlineData(CovarianceFactorization.PivotedCholesky)]
+    [InlineData(CovarianceFactorization.SquareRoot)]
     [InlineData(CovarianceFactorization.Eigen)]
     public void CommutingMatricesIncludingSingular(CovarianceFactorization factorization)
     {
@@ -63,7 +63,7 @@ public sealed class FrechetDistanceTests
     }
 
     [Theory]
-    [InlineData(CovarianceFactorization.PivotedCholesky)]
+    [InlineData(CovarianceFactorization.SquareRoot)]
     [InlineData(CovarianceFactorization.Eigen)]
     public void RandomSpdAgreesWithDenmanBeaversSquareRoot(CovarianceFactorization factorization)
     {
@@ -141,7 +141,7 @@ public sealed class FrechetDistanceTests
         var a = GaussianStatistics.FromFeatures(f1, 6, dim);
         var b = GaussianStatistics.FromFeatures(f2, 60, dim);
         var chol = FrechetDistance.Compute(a, b);
-        var eig = FrechetDistance.Compute(a, b, new FrechetOptions(Factorization: CovarianceFactorization.Eigen));
+        var eig = FrechetDistance.Compute(a, b, new FrechetOptions(Factorization: CovarianceFactorization.SquareRoot));
         Assert.Equal(eig.Distance, chol.Distance, 9);
         // And against Denman–Beavers on (Σ1 + δI)(Σ2) with δ → 0 is ill-conditioned, so use the reverse order, which has
         // the same trace: tr((Σ2 Σ1)^½) via Σ2 full rank = Σ √eig(Σ2^½ Σ1 Σ2^½) with the eigen path's Σ2 factor.
@@ -151,16 +151,16 @@ public sealed class FrechetDistanceTests
     }
 
     [Theory]
-    [InlineData(100, 150)] // full rank, four blocks of the blocked pivoted Cholesky
-    [InlineData(90, 50)]   // rank 49 (50 samples), the factorisation stops inside its second block
-    public void LargerCasesAgreeBetweenFactorizationsAcrossCholeskyBlocks(int dim, int samples)
+    [InlineData(100, 150)] // full rank
+    [InlineData(90, 50)]   // rank 49 (50 samples): the r×r product of the eigen factor against the n×n root
+    public void LargerCasesAgreeBetweenFactorizations(int dim, int samples)
     {
         var rng = new Random(dim + samples);
         var f1 = Enumerable.Range(0, samples * dim).Select(_ => La.Gaussian(rng)).ToArray();
         var f2 = Enumerable.Range(0, 3 * dim * dim).Select(_ => 0.2 + 1.5 * La.Gaussian(rng)).ToArray();
         var a = GaussianStatistics.FromFeatures(f1, samples, dim);
         var b = GaussianStatistics.FromFeatures(f2, 3 * dim, dim);
-        var chol = FrechetDistance.TraceSqrtProduct(a.Covariance, b.Covariance, dim, 0, out var c1, CovarianceFactorization.PivotedCholesky);
+        var chol = FrechetDistance.TraceSqrtProduct(a.Covariance, b.Covariance, dim, 0, out var c1, CovarianceFactorization.SquareRoot);
         var eig = FrechetDistance.TraceSqrtProduct(a.Covariance, b.Covariance, dim, 0, out var c2, CovarianceFactorization.Eigen);
         Assert.Equal(eig, chol, 8);
         Assert.Equal((0, 0), (c1, c2));
@@ -187,6 +187,33 @@ public sealed class FrechetDistanceTests
         var s2 = new GaussianStatistics([0.0, 0], Diag([1, 1]));
         var s3 = new GaussianStatistics([0.0, 0, 0], Diag([1, 1, 1]));
         Assert.Throws<ArgumentException>(() => FrechetDistance.Compute(s2, s3));
+    }
+
+    [Fact]
+    public void RepeatedComputationsLeaveNoLiveTensors()
+    {
+        const int n = 12;
+        var s1 = La.RandomSpd(n, 41);
+        var s2 = La.RandomSpd(n, 42);
+        var mu = new double[n];
+        var features = Enumerable.Range(0, 5 * n).Select(i => Math.Sin(0.37 * i)).ToArray();
+        long before = TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+        for (var i = 0; i < 5; i++)
+        {
+            FrechetDistance.Compute(mu, s1, mu, s2, n);
+            FrechetDistance.Compute(mu, s1, mu, s2, n, new FrechetOptions(Factorization: CovarianceFactorization.SquareRoot, Offset: SingularOffsetMode.Always));
+            FrechetDistance.MatrixSqrtPsd(s1, n);
+            SymmetricEigen.Decompose(s2, n);
+            GaussianStatistics.FromFeatures(features, 5, n);
+        }
+        Assert.Equal(before, TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount);
+    }
+
+    [Fact]
+    public void NonFiniteCovarianceIsRejectedWithItsName()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => FrechetDistance.Compute([0, 0], Diag([1, 1]), [0, 0], [1, double.NaN, 0, 1], 2));
+        Assert.Equal("sigma2", ex.ParamName);
     }
 
     private static double[] Diag(double[] v)
