@@ -111,18 +111,18 @@ public sealed class DdimSampler
         using var scope = NewDisposeScope();
         double at = AlphaBar(t), as_ = AlphaBar(s);
         double sigma = Sigma(t, s);
-        var x0 = (xt - Math.Sqrt(1 - at) * epsHat) / Math.Sqrt(at);              // x̂_0 (eq. 12, "predicted x_0")
+        var x0 = (xt - epsHat.Mul(Math.Sqrt(1 - at))).Div(Math.Sqrt(at));              // x̂_0 (eq. 12, "predicted x_0")
         var eps = epsHat;
         if (ClipDenoised)
         {
-            x0 = x0.clamp(-1.0, 1.0);
-            eps = (xt - Math.Sqrt(at) * x0) / Math.Sqrt(1 - at);                   // ε̂ consistent with the clipped x̂_0
+            x0 = x0.ClampTo(-1.0, 1.0);
+            eps = (xt - x0.Mul(Math.Sqrt(at))).Div(Math.Sqrt(1 - at));                   // ε̂ consistent with the clipped x̂_0
         }
-        var next = Math.Sqrt(as_) * x0 + Math.Sqrt(Math.Max(0.0, 1 - as_ - sigma * sigma)) * eps;   // "direction pointing to x_t"
+        var next = x0.Mul(Math.Sqrt(as_)) + eps.Mul(Math.Sqrt(Math.Max(0.0, 1 - as_ - sigma * sigma)));   // "direction pointing to x_t"
         if (sigma > 0)
         {
             if (z is null) throw new ArgumentException($"sigma = {sigma} > 0 at t = {t} needs noise z", nameof(z));
-            next = next + sigma * z;                                                // random noise σ_t z
+            next = next + z.Mul(sigma);                                                // random noise σ_t z
         }
         return next.MoveToOuterDisposeScope();
     }

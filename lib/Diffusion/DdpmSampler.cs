@@ -59,7 +59,7 @@ public sealed class DdpmSampler : IDisposable
         long nd = xt.dim();
         var x0 = Buffers.Extract(Buffers.SqrtRecipAlphasCumprod, t, nd) * xt
                - Buffers.Extract(Buffers.SqrtRecipm1AlphasCumprod, t, nd) * epsHat;
-        if (ClipDenoised) x0 = x0.clamp(-1.0, 1.0);
+        if (ClipDenoised) x0 = x0.ClampTo(-1.0, 1.0);
         return x0.MoveToOuterDisposeScope();
     }
 
@@ -91,8 +91,8 @@ public sealed class DdpmSampler : IDisposable
         long nd = xt.dim();
         var mean = PosteriorMean(xt, t, epsHat);
         var logVar = Buffers.Extract(Buffers.PosteriorLogVarianceClipped, t, nd);
-        var nonzero = (t != 0).to(mean.dtype).reshape(logVar.shape);
-        var next = mean + nonzero * (0.5 * logVar).exp() * z;
+        var nonzero = t.NotEqual(0).to(mean.dtype).reshape(logVar.shape);
+        var next = mean + nonzero * logVar.Mul(0.5).exp() * z;
         return next.MoveToOuterDisposeScope();
     }
 

@@ -95,8 +95,8 @@ public sealed class SrDiffusionModel : IDisposable
     public Tensor ToResidual(Tensor hr, Tensor lrUp)
     {
         using var scope = NewDisposeScope();
-        var r = (hr - lrUp) * Options.ResRescale;
-        if (Options.ClipInput) r = r.clamp(-1, 1);
+        var r = (hr - lrUp).Mul(Options.ResRescale);
+        if (Options.ClipInput) r = r.ClampTo(-1, 1);
         return r.MoveToOuterDisposeScope();
     }
 
@@ -104,7 +104,7 @@ public sealed class SrDiffusionModel : IDisposable
     public Tensor FromResidual(Tensor x, Tensor lrUp)
     {
         using var scope = NewDisposeScope();
-        return (x.clamp(-1, 1) / Options.ResRescale + lrUp).MoveToOuterDisposeScope();
+        return (x.ClampTo(-1, 1).Div(Options.ResRescale) + lrUp).MoveToOuterDisposeScope();
     }
 
     /// <summary>

@@ -52,7 +52,7 @@ public static class SrInference
         Tensor? tMask = mask is null ? null : tensor(mask.ToArray(), [1, 1, mask.Height, mask.Width]).to(dev);
         using var gen = new Generator((ulong)seed);
         var sr = model.SuperResolve(tLr, tUp, sampling, gen, tMask, progress);
-        return ImageTensors.ToImage(sr[0].clamp(-1, 1), TensorRange.MinusOneToOne);
+        return ImageTensors.ToImage(sr[0].ClampTo(-1, 1), TensorRange.MinusOneToOne);
     }
 
     /// <summary>

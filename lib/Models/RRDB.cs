@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using SamDiffSR.Runtime;
 
 namespace SamDiffSR.Models;
 
@@ -30,6 +31,6 @@ public sealed class RRDB : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var o = RDB3.call(RDB2.call(RDB1.call(x)));
-        return (o * 0.2 + x).MoveToOuterDisposeScope();
+        return (o.Mul(0.2) + x).MoveToOuterDisposeScope();
     }
 }

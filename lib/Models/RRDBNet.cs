@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using SamDiffSR.Runtime;
 
 namespace SamDiffSR.Models;
 
@@ -89,7 +90,7 @@ public sealed class RRDBNet : nn.Module<Tensor, Tensor>
         if (upconv2 is not null) fea = lrelu.call(upconv2.call(Up2(fea)));
         if (upconv3 is not null) fea = lrelu.call(upconv3.call(Up2(fea)));
         var feaHr = HRconv.call(fea);
-        var o = conv_last.call(lrelu.call(feaHr)).clamp(0, 1) * 2 - 1;
+        var o = conv_last.call(lrelu.call(feaHr)).ClampTo(0, 1).Mul(2).Sub(1);
         foreach (var f in feas) f.MoveToOuterDisposeScope();
         return new RrdbEncoding(o.MoveToOuterDisposeScope(), feas);
     }
@@ -111,7 +112,7 @@ public sealed class RRDBNet : nn.Module<Tensor, Tensor>
     private List<Tensor> Trunk(Tensor lr)
     {
         var feas = new List<Tensor>(NumBlocks + 1);
-        var x = (lr + 1) / 2;
+        var x = lr.Add(1).Div(2);
         var feaFirst = conv_first.call(x);
         var fea = feaFirst;
         foreach (var block in RRDB_trunk.children())

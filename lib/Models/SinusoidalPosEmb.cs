@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using SamDiffSR.Runtime;
 
 namespace SamDiffSR.Models;
 
@@ -27,7 +28,7 @@ public sealed class SinusoidalPosEmb : nn.Module<Tensor, Tensor>
         long half = _dim / 2;
         // Same float path as the official code: the scale is a Python double, arange is int64, the product float32.
         double step = Math.Log(10000.0) / (half - 1);
-        var freqs = torch.arange(half, dtype: ScalarType.Int64, device: time.device).mul(-step).exp();
+        var freqs = torch.arange(half, dtype: ScalarType.Int64, device: time.device).Mul(-step).exp();
         var args = time.to_type(ScalarType.Float32).unsqueeze(1) * freqs.unsqueeze(0);
         return torch.cat([args.sin(), args.cos()], 1).MoveToOuterDisposeScope();
     }

@@ -1,6 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 using Parameter = TorchSharp.Modules.Parameter;
+using SamDiffSR.Runtime;
 
 namespace SamDiffSR.Training;
 
@@ -39,7 +40,7 @@ public sealed class ExponentialMovingAverage : IDisposable
     public void Update()
     {
         using var _ = no_grad();
-        foreach (var (_, live, shadow) in _params) shadow.mul_(Decay).add_(live, alpha: 1 - Decay);
+        foreach (var (_, live, shadow) in _params) shadow.MulInPlace(Decay).AddScaledInPlace(live, 1 - Decay);
     }
 
     /// <summary>Loads shadows saved by a checkpoint (names must match).</summary>

@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using SamDiffSR.Runtime;
 
 namespace SamDiffSR.Training;
 
@@ -33,7 +34,7 @@ public sealed class LossScaler
     public long SkippedSteps { get; private set; }
 
     /// <summary>The loss times the scale (call backward on this).</summary>
-    public Tensor ScaleLoss(Tensor loss) => loss * Scale;
+    public Tensor ScaleLoss(Tensor loss) => loss.Mul(Scale);
 
     /// <summary>Divides every gradient by the scale in place; returns false if any gradient is inf or NaN.</summary>
     public bool UnscaleAndCheck(IEnumerable<Tensor> parameters)
@@ -44,7 +45,7 @@ public sealed class LossScaler
         {
             var g = p.grad;   // a handle; the caller's dispose scope releases it
             if (g is null) continue;
-            g.div_(Scale);
+            g.DivInPlace(Scale);
             if (finite)
             {
                 using var ok = isfinite(g).all();

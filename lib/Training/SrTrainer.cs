@@ -166,7 +166,7 @@ public static class SrTrainer
             }
         }
         var parameters = trainable.parameters().Where(p => p.requires_grad).ToList();
-        using var adam = optim.Adam(parameters, lr: config.Lr.BaseLr);
+        using var adam = new StableOptimizers.Adam(parameters, config.Lr.BaseLr);   // TorchSharp Adam, bitwise, without finalizer-owned Scalars
         using var ema = config.EmaDecay is double d ? new ExponentialMovingAverage(trainable, d) : null;
 
         long start = 0;

@@ -166,7 +166,7 @@ public sealed class ReferenceCheck : IDisposable
         Tensor cond;
         using (no_grad()) cond = nets.Conditioning(Input("img_lr"));
         nets.Denoiser.train();
-        using var adam = optim.Adam(nets.parameters(), lr: 2e-4, beta1: 0.9, beta2: 0.999, eps: 1e-8);
+        using var adam = new Training.StableOptimizers.Adam(nets.parameters(), 2e-4);   // the trainer's Adam (β 0.9/0.999, ε 1e-8: PyTorch's defaults)
         adam.zero_grad();
         var pred = nets.Denoiser.call(xt, tensor(new long[] { tIndex }, device: _device), cond);
         var loss = (target - pred).abs().mean();

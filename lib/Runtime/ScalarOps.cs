@@ -1,0 +1,49 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SamDiffSR.Runtime;
+
+/// <summary>
+/// Tensor–number operations that keep their <see cref="Scalar"/> alive until the native call returns.
+/// <para>TorchSharp 0.107 turns the number of <c>tensor * 0.2</c>, <c>clamp(-1, 1)</c>, <c>add_(x, alpha: a)</c> … into a
+/// temporary <see cref="Scalar"/>, passes its handle to libtorch and leaves the object to the finalizer. Once the handle
+/// is read the object is unreachable, so a garbage collection started by another thread (the prefetching batch loader,
+/// a progress callback) can run the finalizer and free the native scalar while libtorch still reads it: the process
+/// dies with "Unknown scalar type" (seen here in a quickstart run with the batch loader on). The fix upstream is open
+/// (dotnet/TorchSharp pull requests 1434 and 1496). These helpers hold the Scalar in a <c>using</c> around the call:
+/// the same native operation, so results are bitwise unchanged.</para>
+/// </summary>
+public static class ScalarOps
+{
+    /// <summary>t · v.</summary>
+    public static Tensor Mul(this Tensor t, double v) { using var s = v.ToScalar(); return t.mul(s); }
+
+    /// <summary>t · v in place.</summary>
+    public static Tensor MulInPlace(this Tensor t, double v) { using var s = v.ToScalar(); return t.mul_(s); }
+
+    /// <summary>t / v.</summary>
+    public static Tensor Div(this Tensor t, double v) { using var s = v.ToScalar(); return t.div(s); }
+
+    /// <summary>t / v in place.</summary>
+    public static Tensor DivInPlace(this Tensor t, double v) { using var s = v.ToScalar(); return t.div_(s); }
+
+    /// <summary>t + v.</summary>
+    public static Tensor Add(this Tensor t, double v) { using var s = v.ToScalar(); return t.add(s); }
+
+    /// <summary>t − v.</summary>
+    public static Tensor Sub(this Tensor t, double v) { using var s = v.ToScalar(); return t.sub(s); }
+
+    /// <summary>t += alpha · other, in place (PyTorch's <c>add_(other, alpha=…)</c>).</summary>
+    public static Tensor AddScaledInPlace(this Tensor t, Tensor other, double alpha) { using var s = alpha.ToScalar(); return t.add_(other, s); }
+
+    /// <summary>clamp(t, lo, hi).</summary>
+    public static Tensor ClampTo(this Tensor t, double lo, double hi)
+    {
+        using var a = lo.ToScalar();
+        using var b = hi.ToScalar();
+        return t.clamp(a, b);
+    }
+
+    /// <summary>t ≠ v (bool tensor).</summary>
+    public static Tensor NotEqual(this Tensor t, long v) { using var s = v.ToScalar(); return t.ne(s); }
+}
