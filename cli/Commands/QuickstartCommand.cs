@@ -16,7 +16,7 @@ public sealed class QuickstartCommand : ICliCommand
 
     public string Usage => $"""
         samdiffsr quickstart [--out runs/quickstart] [--rrdb-steps {Quickstart.DefaultRrdbSteps}] [--steps {Quickstart.DefaultDiffusionSteps}] [--batch 8] [--patch 64]
-                             [--lr {Quickstart.DefaultLr.ToString(CultureInfo.InvariantCulture)}] [--seed 0] [--recipe paper|released] [--both-recipes] [--ema D]
+                             [--lr {Quickstart.DefaultLr.ToString(CultureInfo.InvariantCulture)}] [--seed 0] [--recipe released|paper] [--both-recipes] [--ema D]
                              [--preset tiny] [--threads 2] [--train <HR dir>] [--eval <HR dir>]
           Rows: bicubic; the RRDB encoder's own output (regression baseline, stage 1); SRDiff and SAM-DiffSR with
           --recipe (--both-recipes adds the other recipe's SAM-DiffSR). Every diffusion run is trained with the same
@@ -36,7 +36,7 @@ public sealed class QuickstartCommand : ICliCommand
         int batch = args.Int("batch", 8), patch = args.Int("patch", 64);
         double lr = args.Double("lr", Quickstart.DefaultLr);
         long seed = args.Int("seed", 0);
-        var recipe = args.Enum("recipe", RecipeKind.Paper);
+        var recipe = args.Enum("recipe", Quickstart.DefaultRecipe);
         bool both = args.Flag("both-recipes");
         double? ema = args.Has("ema") ? args.Double("ema", 0) : null;
         var preset = args.GetOr("preset", "tiny");

@@ -439,7 +439,7 @@ public static class Comparison
         var rrdb = model.Networks.Rrdb ?? throw new InvalidDataException("the model has no RRDB encoder");
         rrdb.eval();
         var lr = ImageTensors.ToTensor(lrRgb, TensorRange.MinusOneToOne, device: model.Device);
-        var sr = rrdb.call(lr).clamp(-1, 1);   // stage 1 is trained as L1(RRDB(LR), HR) on [-1, 1] images
+        var sr = rrdb.call(lr).ClampTo(-1, 1);   // stage 1 is trained as L1(RRDB(LR), HR) on [-1, 1] images
         return ImageTensors.ToImage(sr.cpu(), TensorRange.MinusOneToOne);
     }
 

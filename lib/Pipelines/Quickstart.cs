@@ -34,7 +34,7 @@ public sealed record QuickstartOptions(
     int Patch = 64,
     double Lr = Quickstart.DefaultLr,
     long Seed = 0,
-    RecipeKind Recipe = RecipeKind.Paper,
+    RecipeKind Recipe = Quickstart.DefaultRecipe,
     bool OtherRecipe = false,
     double? EmaDecay = null,
     string? TrainSet = null,
@@ -61,6 +61,13 @@ public static class Quickstart
 {
     /// <summary>Default budget (measured: docs/quickstart-budget.md).</summary>
     public const int DefaultRrdbSteps = 200, DefaultDiffusionSteps = 1200;
+
+    /// <summary>
+    /// Default recipe: released, because its models allow x̂0 clipping, so the compared rows are sampled the way the
+    /// authors' code samples them and give clean images at this budget; a Paper-mode model cannot be clipped (its x̂0
+    /// contains κ_t·E) and its unclipped table is <c>--recipe paper</c> (docs/quickstart-budget.md).
+    /// </summary>
+    public const RecipeKind DefaultRecipe = RecipeKind.Released;
 
     /// <summary>Default base learning rate.</summary>
     public const double DefaultLr = 2e-3;

@@ -1,4 +1,5 @@
 using TorchSharp;
+using SamDiffSR.Runtime;
 
 namespace SamDiffSR.Metrics.Perceptual;
 
@@ -161,7 +162,7 @@ public static class FrechetDistance
             product = torch.matmul(torch.matmul(root, s2), root);
             order = n;
         }
-        product = (product + product.t()) * 0.5;
+        product = (product + product.t()).Mul(0.5);
         if (!torch.isfinite(product).all().item<bool>()) return double.NaN;
         var mu = torch.linalg.eigvalsh(product).data<double>().ToArray();
         var tol2 = Tolerance(mu, order);

@@ -1,4 +1,5 @@
 using TorchSharp;
+using SamDiffSR.Runtime;
 
 namespace SamDiffSR.Metrics.Perceptual;
 
@@ -80,8 +81,8 @@ public sealed class GaussianStatistics
             var x = torch.tensor(features, [count, dimension], torch.ScalarType.Float64);
             var mu = x.mean([0L]);
             var xc = x - mu;
-            var c = torch.matmul(xc.t(), xc) / (count - 1.0);
-            c = (c + c.t()) * 0.5;
+            var c = torch.matmul(xc.t(), xc).Div(count - 1.0);
+            c = (c + c.t()).Mul(0.5);
             mean = mu.data<double>().ToArray();
             cov = c.contiguous().data<double>().ToArray();
         }

@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using SamDiffSR.Runtime;
 
 namespace SamDiffSR.Metrics.Perceptual;
 
@@ -47,7 +48,7 @@ public static class SymmetricEigen
     internal static Tensor Symmetrized(ReadOnlySpan<double> matrix, int n)
     {
         var a = tensor(matrix.ToArray(), [n, n], ScalarType.Float64);
-        return (a + a.t()) * 0.5;
+        return (a + a.t()).Mul(0.5);
     }
 }
 
