@@ -167,7 +167,7 @@ public static class Quickstart
     {
         var sb = new StringBuilder();
         var schedule = Schedules.DiffusionSchedule.Cosine(100);
-        foreach (var m in c.Methods.Where(m => m is ComparisonMethod.SamDiffSRPaper or ComparisonMethod.SamDiffSRReleased))
+        foreach (var m in c.Methods.Select(Comparison.BaseOf).Distinct().Where(m => m is ComparisonMethod.SamDiffSRPaper or ComparisonMethod.SamDiffSRReleased))
         {
             var recipe = Comparison.RecipeFor(m, c.Recipe);
             var dir = Path.Combine(c.OutDirectory, "masks-" + recipe.Name);
