@@ -12,9 +12,16 @@ namespace SamDiffSR.Runtime;
 /// dies with "Unknown scalar type" (seen here in a quickstart run with the batch loader on). The fix upstream is open
 /// (dotnet/TorchSharp pull requests 1434 and 1496). These helpers hold the Scalar in a <c>using</c> around the call:
 /// the same native operation, so results are bitwise unchanged.</para>
+/// <para>Not covered: TorchSharp's own <c>tensor + tensor</c> and <c>tensor - tensor</c> also pass a temporary alpha = 1
+/// Scalar, and they are everywhere (residual connections, the samplers' sums). This class removes the temporaries of the
+/// per-step scalar operations and of the optimizer, which lowers the chance of the crash but does not make it impossible;
+/// every long job here is resumable for that reason.</para>
 /// </summary>
 public static class ScalarOps
 {
+    // alpha = 1 for add(): TorchSharp's add(Scalar)/add(Tensor) create it as a temporary on every call. Never disposed.
+    private static readonly Scalar One = 1.ToScalar();
+
     /// <summary>t · v.</summary>
     public static Tensor Mul(this Tensor t, double v) { using var s = v.ToScalar(); return t.mul(s); }
 
@@ -27,8 +34,8 @@ public static class ScalarOps
     /// <summary>t / v in place.</summary>
     public static Tensor DivInPlace(this Tensor t, double v) { using var s = v.ToScalar(); return t.div_(s); }
 
-    /// <summary>t + v.</summary>
-    public static Tensor Add(this Tensor t, double v) { using var s = v.ToScalar(); return t.add(s); }
+    /// <summary>t + v (with the held alpha 1: TorchSharp's <c>add(Scalar)</c> makes a temporary one).</summary>
+    public static Tensor Add(this Tensor t, double v) { using var s = v.ToScalar(); return t.add(s, One); }
 
     /// <summary>t − v.</summary>
     public static Tensor Sub(this Tensor t, double v) { using var s = v.ToScalar(); return t.sub(s); }
