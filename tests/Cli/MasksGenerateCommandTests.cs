@@ -47,13 +47,17 @@ public class MasksGenerateCommandTests
     [Fact]
     public void Errors_AreOneClearLine()
     {
-        var missing = Run("masks", "generate", "--images", "/nonexistent/folder", "--out", Path.GetTempPath());
+        // A fresh output folder: the temp root itself may hold the repository (a CI clone under /tmp), which the path
+        // guard would rightly refuse before the option checks this test is about.
+        var outDir = Path.Combine(Path.GetTempPath(), "samdiffsr-mg-" + Guid.NewGuid().ToString("N"));
+        var missing = Run("masks", "generate", "--images", "/nonexistent/folder", "--out", outDir);
         Assert.Equal(1, missing.Code);
         Assert.Contains("/nonexistent/folder", missing.Err);
-        var sam = Run("masks", "generate", "--images", TestPaths.Data("benchmarks", "Set5"), "--out", Path.GetTempPath(), "--segmenter", "sam");
+        var sam = Run("masks", "generate", "--images", TestPaths.Data("benchmarks", "Set5"), "--out", outDir, "--segmenter", "sam");
         Assert.Equal(2, sam.Code);
         Assert.Contains("--model", sam.Err);
-        var badModel = Run("masks", "generate", "--images", TestPaths.Data("benchmarks", "Set5"), "--out", Path.GetTempPath(), "--segmenter", "sam", "--model", "/nonexistent/sam.json");
+        var badModel = Run("masks", "generate", "--images", TestPaths.Data("benchmarks", "Set5"), "--out", outDir, "--segmenter", "sam", "--model", "/nonexistent/sam.json");
+        if (Directory.Exists(outDir)) Directory.Delete(outDir, true);
         Assert.Equal(1, badModel.Code);
         Assert.Contains("sam.json", badModel.Err);
     }
