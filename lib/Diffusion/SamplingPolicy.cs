@@ -36,10 +36,10 @@ public sealed record SamplingPolicy(string Name, SamplingOptions Sampling)
     public int NetworkCalls(DiffusionSchedule schedule) =>
         ModulatedJumpSampler.ForSampling(schedule, ModulationMode.Paper, Sampling with { ClipDenoised = false }, false)!.Jumps.Count;
 
-    /// <summary>One line for table headers and logs.</summary>
-    public string Describe(DiffusionSchedule schedule) => string.Create(CultureInfo.InvariantCulture,
+    /// <summary>One line for table headers and logs (<paramref name="withClipping"/>: false leaves the clipping to the caller).</summary>
+    public string Describe(DiffusionSchedule schedule, bool withClipping = true) => string.Create(CultureInfo.InvariantCulture,
         $"sampler jump (exact for each model's forward process), {NetworkCalls(schedule)} jumps {Timesteps(schedule)} shared by all rows, " +
-        $"sigma of the Paper-mode jump (no eta), x0 clipping {(Sampling.ClipDenoised == true ? "on" : "off")}");
+        $"sigma of the Paper-mode jump (no eta){(withClipping ? $", x0 clipping {(Sampling.ClipDenoised == true ? "on" : "off")}" : "")}");
 
     /// <summary>The per-row record of a sampling choice (report.json): sampler, steps (network calls), eta, clip.</summary>
     public static SamplingRecord Record(SamplingOptions sampling, DiffusionSchedule schedule, ModulationMode mode, bool clip)

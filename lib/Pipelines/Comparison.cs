@@ -82,10 +82,6 @@ public sealed record ComparisonOptions(
     bool ArtifactScore = true,
     string? TrainSet = null)
 {
-    /// <summary>The sampling policy of every row (the clipped row adds clipping only).</summary>
-    [JsonIgnore]
-    public SamplingPolicy Policy => SamplingPolicy.Exact;
-
     /// <summary>Throws <see cref="ArgumentException"/> naming the bad option.</summary>
     public ComparisonOptions Validate()
     {
@@ -133,7 +129,8 @@ public sealed record ComparisonResult(ComparisonOptions Options, string Masks, s
 
 /// <summary>
 /// The one comparison pipeline: methods × seeds with common random numbers, resumable per stage, one sampling policy
-/// for every row (<see cref="SamplingPolicy.Exact"/>; plus the clipped SRDiff row), learning curves, and paired
+/// for every row (<see cref="PolicyOf"/>: the exact jumps, clipped or not; a row is compared only with rows of its own
+/// clipping), learning curves, and paired
 /// statistics. <see cref="Quickstart"/> is its one-seed case; <c>samdiffsr study</c> runs it with several seeds.
 /// <para><b>Common random numbers.</b> Within a seed every diffusion run is made by <see cref="SrTrainer"/> with the
 /// same seed, so it draws the same initial weights (<c>torch.manual_seed(seed)</c> before the networks are built; the
@@ -329,7 +326,7 @@ public static class Comparison
         if (methods.Contains(ComparisonMethod.SrDiffClipped))
             diffs.AddRange(Statistics.PairedVs(evals.Where(e => clippedLabels.Contains(e.Method)).ToList(), Label(ComparisonMethod.SrDiffClipped)));
         var cosine = Schedules.DiffusionSchedule.Create(Schedules.BetaScheduleKind.Cosine, 100);
-        var policy = SamplingPolicy.Exact.Describe(cosine).Replace(", x0 clipping off", "", StringComparison.Ordinal) +
+        var policy = SamplingPolicy.Exact.Describe(cosine, withClipping: false) +
             (methods.Any(IsClipped) ? "; rows marked \"x0 clipped\" clip x0 in every jump, the others do not; a row is compared only with rows of the same clipping"
                                     : "; x0 clipping off");
         var result = new ComparisonResult(o, masksDescription, policy, evals, curves, stages, summaries, diffs, clock.Elapsed.TotalSeconds, TorchRuntime.Describe());

@@ -53,8 +53,8 @@ public sealed record QuickstartReport(QuickstartOptions Options, string Masks, s
 /// <summary>
 /// The main job on the embedded data: the one-seed case of <see cref="Comparison"/>. Masks for T91 from the embedded
 /// segmenter, a Tiny RRDB (stage 1; its own output is the regression row), Tiny SRDiff and SAM-DiffSR (default recipe;
-/// optionally the other recipe) with common random numbers, every diffusion row sampled under
-/// <see cref="Diffusion.SamplingPolicy.Exact"/>, plus the clipped-SRDiff policy row; Set5 x4 PSNR/SSIM on Y, LR-PSNR,
+/// optionally the other recipe) with common random numbers, every diffusion row sampled with the exact jumps, the
+/// compared rows with the recipe's clipping and one SRDiff row with the other (<see cref="MethodsFor"/>); Set5 x4 PSNR/SSIM on Y, LR-PSNR,
 /// LDL artifact score; SR images and a report. Each stage resumes if its outputs exist.
 /// </summary>
 public static class Quickstart
