@@ -23,8 +23,8 @@ public sealed class BenchDataCommand : ICliCommand
 
     public string Usage => """
         samdiffsr bench data [--work <dir>] [--images 10,20] [--height 1356] [--width 2040] [--batch 16] [--patch 160]
-                             [--batches 30] [--workers 0,1,2] [--in-memory 2,4] [--mask-images 6] [--mask-size 452x680]
-                             [--mask-workers 2] [--parts a,b,c] [--out FILE.json]
+                             [--batches 30] [--workers 0,1,2] [--in-memory 2,4] [--mask-images 32] [--mask-size 452x680]
+                             [--mask-workers 2] [--mask-repeats 3] [--parts a,b,c] [--out FILE.json]
           Synthetic DIV2K-sized images (2040x1356, textured) with piecewise-constant SPE maps.
           (a) packs of --images sizes; each is opened in a fresh child process that cuts --batches batches, and the
               resident memory after it is compared: growth per HR pixel (target <= 1 byte). --in-memory sizes do the
@@ -32,7 +32,9 @@ public sealed class BenchDataCommand : ICliCommand
           (b) batches/s of the prefetching loader at --batch, --patch, SAM-DiffSR with masks, for each --workers count
               (0 = synchronous, in the caller's thread).
           (c) 'masks generate' (Felzenszwalb + SPE) on --mask-images images: seconds with 1 and --mask-workers workers
-              (interleaved, best of 2 each), speed-up, and whether the outputs are byte-identical.
+              (interleaved 1, N, 1, N, ... --mask-repeats times, the fastest of each), speed-up, every repeat's pair,
+              and whether the outputs are byte-identical. A shared or virtual machine varies by 10-20 % between runs
+              of a few seconds: keep --mask-images large enough that one run takes several seconds.
           --parts runs only some of (a), (b), (c); (b) needs the larger pack of (a), which is reused from --work.
           --work keeps the synthetic data (reused by a later run); default a temporary folder, deleted afterwards.
           The machine's load average is reported with the results: compare figures only under the same conditions.
@@ -45,10 +47,11 @@ public sealed class BenchDataCommand : ICliCommand
         string? work = args.Get("work"), outPath = args.Get("out");
         int[] sizes = Ints(args.GetOr("images", "10,20")), workers = Ints(args.GetOr("workers", "0,1,2")), inMem = Ints(args.GetOr("in-memory", "2,4"));
         int h = args.Int("height", 1356), w = args.Int("width", 2040), batch = args.Int("batch", 16), patch = args.Int("patch", 160), batches = args.Int("batches", 30);
-        int maskImages = args.Int("mask-images", 6), maskWorkers = args.Int("mask-workers", 2);
+        int maskImages = args.Int("mask-images", 32), maskWorkers = args.Int("mask-workers", 2), maskRepeats = args.Int("mask-repeats", 3);
         var maskSize = args.GetOr("mask-size", "452x680").Split('x');
         var parts = args.GetOr("parts", "a,b,c").Split(',').ToHashSet();
         args.EnsureAllUsed();
+        if (maskRepeats < 1) throw new CliUsageException("--mask-repeats must be at least 1");
         if (sizes.Length != 2 || sizes[0] >= sizes[1]) throw new CliUsageException("--images takes two increasing sizes, e.g. 10,20");
         int mh = int.Parse(maskSize[0], CultureInfo.InvariantCulture), mw = int.Parse(maskSize[1], CultureInfo.InvariantCulture);
 
@@ -133,22 +136,26 @@ public sealed class BenchDataCommand : ICliCommand
                 var mset = Path.Combine(work, "maskset");
                 DataBench.MakeSet(mset, maskImages, mh, mw, masks: false, progress);
                 progress.Finish();
-                // Interleaved repeats (1, N, 1, N), the faster of each: the first run also pays for JIT compilation.
+                // Interleaved repeats (1, N, 1, N, ...), the fastest of each: the first run also pays for JIT compilation,
+                // and the pairs (each 1-worker run over the N-worker run after it) show the machine's run-to-run noise.
                 (double Wall, double Cpu) t1 = (double.MaxValue, 0), tn = (double.MaxValue, 0);
-                for (int rep = 0; rep < 2; rep++)
+                var pairs = new JsonArray();
+                for (int rep = 0; rep < maskRepeats; rep++)
                 {
                     var a = DataBench.MaskSeconds(Path.Combine(mset, "hr"), Path.Combine(mset, "out1"), 1);
                     if (a.Wall < t1.Wall) t1 = a;
                     var b = DataBench.MaskSeconds(Path.Combine(mset, "hr"), Path.Combine(mset, "outN"), maskWorkers);
                     if (b.Wall < tn.Wall) tn = b;
+                    pairs.Add(new JsonObject { ["seconds_1"] = a.Wall, ["seconds_n"] = b.Wall, ["speedup"] = a.Wall / b.Wall });
                 }
                 bool same = DataBench.SameFiles(Path.Combine(mset, "out1"), Path.Combine(mset, "outN"));
                 report["masks"] = new JsonObject
                 {
                     ["images"] = maskImages, ["size"] = $"{mw}x{mh}", ["seconds_1"] = t1.Wall, ["cpu_seconds_1"] = t1.Cpu, ["workers"] = maskWorkers,
                     ["seconds_n"] = tn.Wall, ["cpu_seconds_n"] = tn.Cpu, ["speedup"] = t1.Wall / tn.Wall, ["identical"] = same,
+                    ["repeats"] = pairs,
                 };
-                ctx.Out.WriteLine(Inv($"(c) masks generate, {maskImages} images {mw}x{mh}: 1 worker {t1.Wall:F1} s ({t1.Cpu:F1} CPU-s), {maskWorkers} workers {tn.Wall:F1} s ({tn.Cpu:F1} CPU-s), speed-up {t1.Wall / tn.Wall:F2}x, outputs identical: {same}"));
+                ctx.Out.WriteLine(Inv($"(c) masks generate, {maskImages} images {mw}x{mh}: 1 worker {t1.Wall:F1} s ({t1.Cpu:F1} CPU-s), {maskWorkers} workers {tn.Wall:F1} s ({tn.Cpu:F1} CPU-s), speed-up {t1.Wall / tn.Wall:F2}x (pairs {string.Join(", ", pairs.Select(p => p!["speedup"]!.GetValue<double>().ToString("F2", CultureInfo.InvariantCulture)))}), outputs identical: {same}"));
             }
             report["load_after"] = LoadAverage();
             ctx.Out.WriteLine($"conditions: {Environment.ProcessorCount} cores, load average before {report["load_before"]}, after {report["load_after"]}");

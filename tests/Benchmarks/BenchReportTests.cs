@@ -161,6 +161,30 @@ public class BenchReportTests
     }
 
     [Fact]
+    public void Cli_BenchData_MasksPart_RecordsEveryRepeatAndIdenticalOutputs()
+    {
+        using var dir = new TempDir();
+        var outFile = dir.Sub("data.json");
+        var (code, o, e) = Run("bench", "data", "--parts", "c", "--work", dir.Sub("work"), "--mask-images", "3", "--mask-size", "40x56",
+                               "--mask-repeats", "2", "--out", outFile);
+        Assert.True(code == 0, e);
+        Assert.Contains("outputs identical: True", o);
+        var masks = JsonNode.Parse(File.ReadAllText(outFile))!.AsArray()[0]!["masks"]!;
+        Assert.Equal(3, masks["images"]!.GetValue<int>());
+        Assert.True(masks["identical"]!.GetValue<bool>());
+        var pairs = masks["repeats"]!.AsArray();
+        Assert.Equal(2, pairs.Count);
+        // The reported times are the fastest of the repeats.
+        Assert.Equal(pairs.Min(p => p!["seconds_1"]!.GetValue<double>()), masks["seconds_1"]!.GetValue<double>());
+        Assert.Equal(pairs.Min(p => p!["seconds_n"]!.GetValue<double>()), masks["seconds_n"]!.GetValue<double>());
+        Assert.Equal(3, Directory.GetFiles(Path.Combine(dir.Sub("work"), "maskset", "outN"), "*.npy").Length);
+
+        var bad = Run("bench", "data", "--parts", "c", "--mask-repeats", "0");
+        Assert.Equal(2, bad.Code);
+        Assert.Contains("--mask-repeats", bad.Err);
+    }
+
+    [Fact]
     public void AppendToJsonArray_RefusesAFileThatIsNotAnArray()
     {
         using var dir = new TempDir();
