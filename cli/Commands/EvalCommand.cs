@@ -24,9 +24,10 @@ public sealed class EvalCommand : ICliCommand
         samdiffsr eval --checkpoint <run|model folder> --hr <dir> [--scale 4] [--out <dir for SR PNGs>] [--json]
                        [--y-convention double|uint8|rgb|pyiqa] [--seed 0] [--threads T] [--max-images N] [--max-pixels N]
                        [--sampler ddpm|ddim|jump] [--steps k] [--eta 0] [--clip auto|on|off] [--policy exact]
-                       [--tile 0] [--overlap 8] [--no-verify]
+                       [--tile 0] [--overlap 8] [--no-verify] [--ema]
                        [--metrics psnr,ssim,artifact,fid,lpips,maniqa] [--fid-onnx F] [--lpips-onnx F] [--maniqa-onnx F]
-        {SamplingCliOptions.Help}{MetricsCliOptions.Help}  --scale must equal the model's scale (checked). --json prints one object:
+        {SamplingCliOptions.Help}{MetricsCliOptions.Help}  --ema       sample with the EMA of the U-Net weights that a run trained with --ema D kept (ema.pt)
+          --scale must equal the model's scale (checked). --json prints one object:
           {"{"}"set","scale","convention","sampler","images":[{"{"}"name","psnr","ssim","lr_psnr","seconds",<metric>...{"}"}...],
            "mean":{"{"}"psnr","ssim","lr_psnr",<metric>...,"fid"{"}"}[,"unavailable":{"{"}<metric>:reason{"}"}][,"warnings":[...]]{"}"}
         """;
@@ -36,7 +37,7 @@ public sealed class EvalCommand : ICliCommand
         string ckpt = args.Require("checkpoint"), hr = args.Require("hr");
         int scale = args.Int("scale", 4), threads = args.Int("threads", 0, min: 0), maxImages = args.Int("max-images", int.MaxValue, min: 1);
         string? outDir = args.Get("out");
-        bool json = args.Flag("json"), noVerify = args.Flag("no-verify");
+        bool json = args.Flag("json"), noVerify = args.Flag("no-verify"), ema = args.Flag("ema");
         long seed = args.Int("seed", 0);
         var conv = args.Enum("y-convention", MetricConvention.YDouble);
         var sampling = SamplingCliOptions.Parse(args);
@@ -49,7 +50,7 @@ public sealed class EvalCommand : ICliCommand
         ImageFolder.Open(hr, !noVerify).CheckAll(maxImages);   // every input checked before the model loads or anything is written
         TorchRuntime.Initialize(threads);
         if (cudnnBenchmark) CudnnSettings.Benchmark = true;
-        using var model = SrDiffusionModel.Load(ckpt, line => ctx.Err.WriteLine("[eval] " + line));
+        using var model = SrDiffusionModel.Load(ckpt, line => ctx.Err.WriteLine("[eval] " + line), ema: ema);
         if (model.Scale != scale) throw new ArgumentException($"--scale {scale} differs from the model's scale x{model.Scale} ({ckpt})");
         model.SuperResolveCheck(sampling);   // refuse an inexact or impossible sampler before any work
         ctx.Err.WriteLine("[eval] sampling: " + (sampling with { TileLr = 0, OverlapLr = 8 } == SamplingPolicy.Exact.Sampling

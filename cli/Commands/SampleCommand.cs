@@ -19,8 +19,9 @@ public sealed class SampleCommand : ICliCommand
 
     public string Usage => $"""
         samdiffsr sample --checkpoint <run|model folder> --input <image|dir> --out <dir> [--seed 0] [--threads T] [--max-pixels N]
-                         [--sampler ddpm|ddim] [--steps k] [--eta 0] [--tile 0] [--overlap 8]
-        {SamplingCliOptions.Help}  The inputs are LR images; outputs are <name>.png at x<scale> in --out. No SAM is needed
+                         [--sampler ddpm|ddim] [--steps k] [--eta 0] [--tile 0] [--overlap 8] [--ema]
+        {SamplingCliOptions.Help}  --ema       sample with the EMA of the U-Net weights that a run trained with --ema D kept (ema.pt)
+          The inputs are LR images; outputs are <name>.png at x<scale> in --out. No SAM is needed
           (except for SAM+SRDiff models, which segment the bicubic-upsampled input with the embedded segmenter).
         """;
 
@@ -29,6 +30,7 @@ public sealed class SampleCommand : ICliCommand
         string ckpt = args.Require("checkpoint"), input = args.Require("input"), outDir = args.Require("out");
         long seed = args.Int("seed", 0);
         int threads = args.Int("threads", 0, min: 0);
+        bool ema = args.Flag("ema");
         var sampling = SamplingCliOptions.Parse(args);
         bool cudnnBenchmark = PrecisionCliOptions.CudnnBenchmark(args);
         using var limit = args.MaxPixels();
@@ -44,7 +46,7 @@ public sealed class SampleCommand : ICliCommand
             throw new InvalidDataException($"{string.Join(" and ", stems.Select(Path.GetFileName))} would both be written as {stems.Key}.png in --out; rename one of them");
         TorchRuntime.Initialize(threads);
         if (cudnnBenchmark) CudnnSettings.Benchmark = true;
-        using var model = SrDiffusionModel.Load(ckpt, line => ctx.Err.WriteLine("[sample] " + line));
+        using var model = SrDiffusionModel.Load(ckpt, line => ctx.Err.WriteLine("[sample] " + line), ema: ema);
         var seg = new FelzenszwalbSegmenter();
         var progress = new ConsoleProgress(ctx);
         Directory.CreateDirectory(outDir);

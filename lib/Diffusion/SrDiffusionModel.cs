@@ -26,6 +26,9 @@ public sealed class SrDiffusionModel : IDisposable
     /// <summary>q(x_t | x0, E) and the regression target, in the effective modulation mode.</summary>
     public ForwardProcess Forward { get; }
 
+    /// <summary>File of a checkpoint that holds the EMA of the U-Net's parameters (bare U-Net names), when training kept one.</summary>
+    public const string EmaWeightsFile = "ema.pt";
+
     private readonly DdpmSampler _ddpm;
     private readonly bool _ownsNetworks;
 
@@ -39,7 +42,9 @@ public sealed class SrDiffusionModel : IDisposable
     /// <param name="path">A run, checkpoint or model folder, or a weights file.</param>
     /// <param name="log">Told which checkpoint was loaded (and about a fallback).</param>
     /// <param name="encoderOnly">The caller uses only the RRDB encoder (the regression baseline), so a stage-1 run is accepted.</param>
-    public static SrDiffusionModel Load(string path, Action<string>? log = null, bool encoderOnly = false)
+    /// <param name="ema">Replace the U-Net's weights by the exponential moving average the trainer kept beside them
+    /// (<c>ema.pt</c> of the checkpoint, written by runs trained with an EMA decay); refused if the checkpoint has none.</param>
+    public static SrDiffusionModel Load(string path, Action<string>? log = null, bool encoderOnly = false, bool ema = false)
     {
         var folder = ModelFolder.Resolve(path, out var file, log);
         if (!encoderOnly) ModelFolder.RequireDiffusionStage(folder, path, "super-resolution");
@@ -54,6 +59,14 @@ public sealed class SrDiffusionModel : IDisposable
         {
             var report = StateDictFile.LoadNetworks(nets, Path.Combine(folder, file));
             log?.Invoke($"loaded {report}");
+            if (ema)
+            {
+                var emaPath = Path.Combine(folder, EmaWeightsFile);
+                if (!File.Exists(emaPath))
+                    throw new FileNotFoundException($"{emaPath} missing: EMA weights exist only for runs trained with an EMA decay (train --ema D); load without EMA", emaPath);
+                var emaReport = StateDictFile.LoadUnet(nets.Denoiser, emaPath);   // not inside log?.Invoke: it must run without a log
+                log?.Invoke($"U-Net weights replaced by their EMA: {emaReport}");
+            }
             nets.to(TorchRuntime.Device);
             nets.eval();
             return new SrDiffusionModel(nets, options, TorchRuntime.Device, ownsNetworks: true);

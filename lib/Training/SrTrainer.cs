@@ -42,7 +42,7 @@ public static class SrTrainer
     public static readonly string[] LogColumns = ["step", "loss", "lr", "seconds", "data_wait_s"];
 
 
-    public const string OptimizerFile = "optimizer.bin", EmaFile = "ema.pt", TrainerStateFile = "trainer.json", LogFile = "log.csv";
+    public const string OptimizerFile = "optimizer.bin", EmaFile = SrDiffusionModel.EmaWeightsFile, TrainerStateFile = "trainer.json", LogFile = "log.csv";
 
     /// <summary>Runs (or resumes) a training run in <paramref name="runDirectory"/>.</summary>
     /// <param name="config">The run's configuration.</param>
@@ -137,6 +137,9 @@ public static class SrTrainer
         }
     }
 
+    /// <summary>Held while a run seeds torch's global generator and draws its initial weights.</summary>
+    private static readonly object InitLock = new();
+
     private static TrainResult RunChecked(TrainConfig config, SrPatchSampler data, string runDirectory, bool resume, string? rrdbWeights,
                                           Action<string> log, IProgress<ProgressInfo>? progress, long? stopAfterStep,
                                           CancellationToken cancellationToken, Device device, string cfgPath, string ckDir,
@@ -146,8 +149,13 @@ public static class SrTrainer
         var store = new CheckpointStore(ckDir, config.KeepCheckpoints);
         config.Save(cfgPath);
 
-        torch.manual_seed(config.Seed); // network initialisation
-        using var nets = new SrDiffNetworks(config.Model);
+        SrDiffNetworks seeded;
+        lock (InitLock)   // the global generator: runs trained side by side (Comparison.ParallelRuns) must not interleave here
+        {
+            torch.manual_seed(config.Seed); // network initialisation
+            seeded = new SrDiffNetworks(config.Model);
+        }
+        using var nets = seeded;
         nets.to(device);
         using var model = config.Stage == TrainingStage.Diffusion ? new SrDiffusionModel(nets, config.Diffusion, device) : null;
         nn.Module trainable;

@@ -169,6 +169,43 @@ public class SrTrainerTests
     }
 
     [Fact]
+    public void Load_WithEma_PutsTheShadowsInTheUnet_LeavesTheRrdb_AndIsRefusedWithoutThem()
+    {
+        using var dir = new TempDir();
+        var data = TexturedDataset();
+        string withEma = dir.Sub("ema"), without = dir.Sub("raw");
+        SrTrainer.Run(TinyConfig(steps: 3, checkpointEvery: 3, ema: 0.5), data, withEma);
+        SrTrainer.Run(TinyConfig(steps: 3, checkpointEvery: 3), data, without);
+
+        var shadows = StateDictFile.Read(Path.Combine(Checkpoint(withEma, 3), SrTrainer.EmaFile));
+        using (var raw = SrDiffusionModel.Load(withEma))
+        using (var ema = SrDiffusionModel.Load(withEma, ema: true))   // no log: loading must not depend on one
+        {
+            try
+            {
+                var emaUnet = ema.Networks.Denoiser.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+                var rawUnet = raw.Networks.Denoiser.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+                Assert.Equal(shadows.Keys.Order(), emaUnet.Keys.Order());
+                double moved = 0;
+                foreach (var (name, shadow) in shadows)
+                {
+                    Assert.Equal(Values(shadow), Values(emaUnet[name]));                  // exactly the saved shadow
+                    moved = Math.Max(moved, (rawUnet[name] - shadow).abs().max().item<float>());
+                }
+                Assert.True(moved > 0, "EMA and raw U-Net weights should differ after 3 steps at decay 0.5");
+                var rawRrdb = raw.Networks.Rrdb!.named_parameters().ToList();
+                var emaRrdb = ema.Networks.Rrdb!.named_parameters().ToList();
+                Assert.All(rawRrdb.Zip(emaRrdb), p => Assert.Equal(Values(p.First.parameter), Values(p.Second.parameter)));
+            }
+            finally { foreach (var t in shadows.Values) t.Dispose(); }
+        }
+
+        var ex = Assert.Throws<FileNotFoundException>(() => SrDiffusionModel.Load(without, ema: true));
+        Assert.Contains(SrTrainer.EmaFile, ex.Message);
+        Assert.Contains("--ema", ex.Message);
+    }
+
+    [Fact]
     public void Ema_FollowsItsClosedForm_IsSaved_AndResumesBitwise()
     {
         const double decay = 0.9;
