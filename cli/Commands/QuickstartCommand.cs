@@ -17,7 +17,7 @@ public sealed class QuickstartCommand : ICliCommand
     public string Usage => $"""
         samdiffsr quickstart [--out runs/quickstart] [--rrdb-steps {Quickstart.DefaultRrdbSteps}] [--steps {Quickstart.DefaultDiffusionSteps}] [--batch 8] [--patch 64]
                              [--lr {Quickstart.DefaultLr.ToString(CultureInfo.InvariantCulture)}] [--seed 0] [--recipe released|paper] [--both-recipes] [--ema D]
-                             [--preset tiny] [--threads 2] [--train <HR dir>] [--eval <HR dir>]
+                             [--preset tiny] [--threads 2] [--parallel-runs {Quickstart.DefaultParallelRuns}] [--train <HR dir>] [--eval <HR dir>]
           Rows: bicubic; the RRDB encoder's own output (regression baseline, stage 1); SRDiff and SAM-DiffSR with
           --recipe (--both-recipes adds the other recipe's SAM-DiffSR). Every diffusion run is trained with the same
           seed, loss and LR schedule (same initial weights, batches, t and eps) and sampled with the exact jump sampler
@@ -27,6 +27,9 @@ public sealed class QuickstartCommand : ICliCommand
           Writes, under --out: masks-<recipe>/, runs/seed_0/<method>/ (checkpoints, log.csv),
           sr/..., eval/... (one JSON per row), results.json, report.json, report.md and report.html. Re-running
           resumes finished stages. Budget: about 10 minutes on 2 CPU cores (docs/quickstart-budget.md).
+          --parallel-runs N trains N diffusion runs at once, every training run (RRDB included) on one thread, so the
+          table is the same on any machine; 1 trains them one after another on --threads threads (the table then
+          depends on the thread count). Evaluation always uses --threads.
         """;
 
     public int Run(CliArgs args, CliContext ctx)
@@ -40,7 +43,7 @@ public sealed class QuickstartCommand : ICliCommand
         bool both = args.Flag("both-recipes");
         double? ema = args.Has("ema") ? args.Double("ema", 0) : null;
         var preset = args.GetOr("preset", "tiny");
-        int threads = args.Int("threads", 2);
+        int threads = args.Int("threads", 2), parallelRuns = args.Int("parallel-runs", Quickstart.DefaultParallelRuns, min: 1);
         string? train = args.Get("train"), eval = args.Get("eval");
         args.EnsureAllUsed();
         PathGuard.EnsureSeparate(outDir, "--out", new PathGuard.Input(train ?? "", "--train"), new PathGuard.Input(eval ?? "", "--eval"));
@@ -54,7 +57,7 @@ public sealed class QuickstartCommand : ICliCommand
         QuickstartReport r;
         try
         {
-            r = Quickstart.Run(new QuickstartOptions(outDir, model, rrdbSteps, steps, batch, patch, lr, seed, recipe, both, ema, train, eval),
+            r = Quickstart.Run(new QuickstartOptions(outDir, model, rrdbSteps, steps, batch, patch, lr, seed, recipe, both, ema, train, eval, parallelRuns),
                 line => { progress.Finish(); ctx.Err.WriteLine("[quickstart] " + line); }, progress);
         }
         finally { progress.Finish(); }

@@ -56,13 +56,18 @@ public enum ComparisonMethod
 /// <param name="BatchSize">Batch size of every run.</param>
 /// <param name="Patch">HR patch side.</param>
 /// <param name="Lr">Base learning rate of every run.</param>
-/// <param name="EmaDecay">EMA of the diffusion weights (null = none, as the released code).</param>
+/// <param name="EmaDecay">EMA of the diffusion weights (null = none, as the released code); when set, every diffusion row and
+/// learning-curve point samples with the EMA weights.</param>
 /// <param name="Recipe">Base recipe: every run (RRDB, SRDiff, SAM+SRDiff and both SAM-DiffSR rows) uses its loss and LR schedule; each SAM-DiffSR row takes its modulation, SPE variant, value rule and reduce rule from its own recipe, so a paired difference isolates the method.</param>
 /// <param name="EvalSets">HR folders to evaluate on (x scale of the model).</param>
 /// <param name="CurvePoints">Learning-curve points per diffusion run (0 = none); checkpoints are kept for them.</param>
 /// <param name="CurveImages">Images of the first eval set used for the learning curves.</param>
 /// <param name="ArtifactScore">Also compute the LDL artifact score per image.</param>
 /// <param name="TrainSet">HR training images (default: embedded T91).</param>
+/// <param name="ParallelRuns">Diffusion runs of a seed trained at the same time. 1 (default): one after another on the
+/// runtime's threads. 2 or more: every training run of the comparison, the RRDB included, runs on one libtorch thread and
+/// up to this many diffusion runs train side by side, so each run's weights equal those of a one-thread run whatever the
+/// core count, and small networks use the cores better than one run on several threads (docs/quickstart-budget.md).</param>
 public sealed record ComparisonOptions(
     string OutDirectory,
     ModelConfig Model,
@@ -80,7 +85,8 @@ public sealed record ComparisonOptions(
     int CurvePoints = 0,
     int CurveImages = 2,
     bool ArtifactScore = true,
-    string? TrainSet = null)
+    string? TrainSet = null,
+    int ParallelRuns = 1)
 {
     /// <summary>Throws <see cref="ArgumentException"/> naming the bad option.</summary>
     public ComparisonOptions Validate()
@@ -91,6 +97,7 @@ public sealed record ComparisonOptions(
         if (RrdbSteps < 1 || DiffusionSteps < 1) throw new ArgumentException("steps must be >= 1");
         if (RrdbBaselineSteps is < 1) throw new ArgumentException("RRDB baseline steps must be >= 1");
         if (CurvePoints < 0 || CurvePoints > DiffusionSteps) throw new ArgumentException($"curve points must be in 0..{DiffusionSteps}");
+        if (ParallelRuns < 1) throw new ArgumentException($"parallel runs must be >= 1, got {ParallelRuns}");
         return this;
     }
 }
@@ -274,8 +281,13 @@ public static class Comparison
 
         var evals = new List<ComparisonEval>();
         var curves = new List<CurvePoint>();
+        int runtimeThreads = TorchRuntime.Threads;
+        if (o.ParallelRuns > 1) TorchRuntime.Threads = 1;   // every training run on one thread (see ParallelRuns)
+        try
+        {
         foreach (var seed in o.Seeds)
         {
+            if (o.ParallelRuns > 1) TorchRuntime.Threads = 1;
             // 2. Stage 1: the RRDB encoder (shared by every diffusion row of this seed).
             string rrdbRun = RunDirectory(o.OutDirectory, seed, "rrdb");
             stages.Add(Train($"seed {seed} rrdb", RrdbConfig(o, seed, o.RrdbSteps), baseData, rrdbRun, null, grid, log, clock, cancellationToken));
@@ -285,13 +297,12 @@ public static class Comparison
                 rrdbBaseline = RunDirectory(o.OutDirectory, seed, "rrdb-baseline");
                 stages.Add(Train($"seed {seed} rrdb baseline", RrdbConfig(o, seed, rb), baseData, rrdbBaseline, null, grid, log, clock, cancellationToken));
             }
-            // 3. Stage 2: every diffusion row, same seed.
-            foreach (var m in trained)
-            {
-                var cfg = DiffusionConfig(o, m, seed);
-                var data = m == ComparisonMethod.SrDiff ? baseData : stores[RecipeFor(m, o.Recipe).Kind];
-                stages.Add(Train($"seed {seed} {OptionNames.Of(m)}", cfg, data, RunDirectory(o.OutDirectory, seed, OptionNames.Of(m)), rrdbRun, grid, log, clock, cancellationToken));
-            }
+            // 3. Stage 2: every diffusion row, same seed (side by side when ParallelRuns > 1).
+            var jobs = trained.Select(m => (Func<StageTime>)(() => Train($"seed {seed} {OptionNames.Of(m)}", DiffusionConfig(o, m, seed),
+                m == ComparisonMethod.SrDiff ? baseData : stores[RecipeFor(m, o.Recipe).Kind], RunDirectory(o.OutDirectory, seed, OptionNames.Of(m)),
+                rrdbRun, grid, log, clock, cancellationToken))).ToList();
+            stages.AddRange(RunSideBySide(jobs, o.ParallelRuns));
+            if (o.ParallelRuns > 1) TorchRuntime.Threads = runtimeThreads;   // evaluation on the runtime's threads
             // 4. Evaluation, one policy for every row.
             foreach (var set in evalSets)
                 foreach (var m in methods)
@@ -317,6 +328,8 @@ public static class Comparison
                     }
                 }
         }
+        }
+        finally { if (o.ParallelRuns > 1) TorchRuntime.Threads = runtimeThreads; }
         var summaries = Statistics.Summaries(evals);
         // Paired differences within each policy: unclipped rows against SRDiff, clipped rows against clipped SRDiff.
         var clippedLabels = methods.Where(IsClipped).Select(Label).ToHashSet();
@@ -328,7 +341,8 @@ public static class Comparison
         var cosine = Schedules.DiffusionSchedule.Create(Schedules.BetaScheduleKind.Cosine, 100);
         var policy = SamplingPolicy.Exact.Describe(cosine, withClipping: false) +
             (methods.Any(IsClipped) ? "; rows marked \"x0 clipped\" clip x0 in every jump, the others do not; a row is compared only with rows of the same clipping"
-                                    : "; x0 clipping off");
+                                    : "; x0 clipping off") +
+            (o.EmaDecay is double emaDecay ? FormattableString.Invariant($"; every diffusion row samples with the EMA of its U-Net weights (decay {emaDecay})") : "");
         var result = new ComparisonResult(o, masksDescription, policy, evals, curves, stages, summaries, diffs, clock.Elapsed.TotalSeconds, TorchRuntime.Describe());
         AtomicFile.WriteAllText(Path.Combine(o.OutDirectory, ResultsFile), ToJson(result));
         return result;
@@ -342,8 +356,36 @@ public static class Comparison
         if (!done) log($"{stage}: {cfg.Steps} steps ({cfg.Diffusion.Method}, {cfg.Diffusion.EffectiveModulation} modulation, {cfg.Diffusion.Loss}, lr {cfg.Lr.Kind})");
         var r = SrTrainer.Run(cfg, data, dir, resume: true, rrdbWeights: rrdb, log: _ => { }, progress: grid.Training(stage), cancellationToken: ct);
         ct.ThrowIfCancellationRequested();   // the trainer stops with a checkpoint; an unfinished run must not be evaluated
-        grid.TrainDone(cfg.Steps);
+        grid.TrainDone(stage, cfg.Steps);
         return new StageTime(stage, clock.Elapsed.TotalSeconds - t0, done || r.StartStep == r.EndStep);
+    }
+
+    /// <summary>
+    /// Runs the jobs, up to <paramref name="parallel"/> at a time on their own threads (1: in order on this thread), and
+    /// returns their results in job order. The first failure is rethrown after every started job has ended.
+    /// </summary>
+    public static IReadOnlyList<T> RunSideBySide<T>(IReadOnlyList<Func<T>> jobs, int parallel)
+    {
+        if (parallel <= 1 || jobs.Count <= 1) return jobs.Select(j => j()).ToList();
+        var results = new T[jobs.Count];
+        var errors = new Exception?[jobs.Count];
+        int next = -1;
+        void Work()
+        {
+            for (int i; (i = Interlocked.Increment(ref next)) < jobs.Count;)
+            {
+                try { results[i] = jobs[i](); }
+                catch (Exception ex) { errors[i] = ex; }
+            }
+        }
+        var threads = Enumerable.Range(0, Math.Min(parallel, jobs.Count))
+            .Select(w => new Thread(Work) { IsBackground = true, Name = $"run-{w}" }).ToList();
+        foreach (var t in threads) t.Start();
+        foreach (var t in threads) t.Join();
+        // A cancellation is reported as such even if another job failed differently because of it.
+        var first = errors.FirstOrDefault(e => e is OperationCanceledException) ?? errors.FirstOrDefault(e => e != null);
+        if (first != null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(first);
+        return results;
     }
 
     private static bool IsFinished(string dir, int steps)
@@ -402,7 +444,7 @@ public static class Comparison
         else
         {
             var run = RunDirectory(o.OutDirectory, seed, OptionNames.Of(BaseOf(m)));
-            using var model = SrDiffusionModel.Load(run);
+            using var model = SrDiffusionModel.Load(run, ema: o.EmaDecay != null);
             var policy = PolicyOf(m);
             sampling = SrInference.SamplingFor(model, policy.Sampling);
             var seg = new FelzenszwalbSegmenter();
@@ -464,7 +506,7 @@ public static class Comparison
         foreach (var ck in checkpoints)
         {
             ct.ThrowIfCancellationRequested();
-            using var model = SrDiffusionModel.Load(ck.Folder);
+            using var model = SrDiffusionModel.Load(ck.Folder, ema: o.EmaDecay != null);
             double sum = 0;
             for (int i = 0; i < n; i++)
             {
@@ -522,15 +564,31 @@ public static class Comparison
             _total = o.Seeds.Count * (perSeed + (long)o.Methods.Count * sets * _evalUnits);
         }
 
-        public IProgress<ProgressInfo> Training(string stage)
+        // Runs trained side by side report at once: each running stage's own count is added to what has finished.
+        private readonly object _gate = new();
+        private readonly Dictionary<string, long> _running = new();
+
+        public IProgress<ProgressInfo> Training(string stage) =>
+            new Relay(p =>
+            {
+                lock (_gate)
+                {
+                    _running[stage] = p.Done;
+                    _progress?.Report(new ProgressInfo("grid", _done + _running.Values.Sum(), _total, $"{stage} {p.Message}"));
+                }
+            });
+
+        public void TrainDone(string stage, int steps)
         {
-            long start = _done;
-            return new Relay(p => _progress?.Report(new ProgressInfo("grid", start + p.Done, _total, $"{stage} {p.Message}")));
+            lock (_gate)
+            {
+                _running.Remove(stage);
+                _done += steps;
+                _progress?.Report(new ProgressInfo("grid", _done + _running.Values.Sum(), _total));
+            }
         }
 
-        public void TrainDone(int steps) { _done += steps; _progress?.Report(new ProgressInfo("grid", _done, _total)); }
-
-        public void EvalDone() { _done += _evalUnits; _progress?.Report(new ProgressInfo("grid", _done, _total, "evaluation")); }
+        public void EvalDone() { lock (_gate) { _done += _evalUnits; _progress?.Report(new ProgressInfo("grid", _done, _total, "evaluation")); } }
 
         private sealed class Relay(Action<ProgressInfo> action) : IProgress<ProgressInfo>
         {

@@ -22,9 +22,11 @@ namespace SamDiffSR.Pipelines;
 /// <param name="Seed">One seed for everything (initialisation, batches, t, ε; sampling uses seed·1000 + image index).</param>
 /// <param name="Recipe">Default recipe: SAM-DiffSR's row, and the loss and LR schedule of SRDiff and the RRDB.</param>
 /// <param name="OtherRecipe">Also train SAM-DiffSR with the other recipe (one more diffusion run).</param>
-/// <param name="EmaDecay">EMA of the diffusion weights (null = none).</param>
+/// <param name="EmaDecay">EMA of the diffusion weights (null = none); when set, the diffusion rows sample with the EMA weights.</param>
 /// <param name="TrainSet">HR training images (default: embedded T91).</param>
 /// <param name="EvalSet">HR evaluation images (default: embedded Set5).</param>
+/// <param name="ParallelRuns">Diffusion runs trained side by side, each on one thread (<see cref="ComparisonOptions.ParallelRuns"/>;
+/// default 2: the two runs of the default table at once, and a table that does not depend on the core count).</param>
 public sealed record QuickstartOptions(
     string OutDirectory,
     ModelConfig? Model = null,
@@ -38,7 +40,8 @@ public sealed record QuickstartOptions(
     bool OtherRecipe = false,
     double? EmaDecay = null,
     string? TrainSet = null,
-    string? EvalSet = null);
+    string? EvalSet = null,
+    int ParallelRuns = Quickstart.DefaultParallelRuns);
 
 /// <summary>One row of the comparison table (sampling: what the row was sampled with; null for bicubic and RRDB).</summary>
 public sealed record QuickstartRow(string Method, double Psnr, double Ssim, double LrPsnr, double Artifact, double TrainSeconds,
@@ -72,11 +75,14 @@ public static class Quickstart
     /// <summary>Default base learning rate.</summary>
     public const double DefaultLr = 2e-3;
 
+    /// <summary>Default number of diffusion runs trained side by side, one thread each (docs/quickstart-budget.md).</summary>
+    public const int DefaultParallelRuns = 2;
+
     /// <summary>The comparison options the quickstart runs.</summary>
     public static ComparisonOptions ComparisonFor(QuickstartOptions o) =>
         new(o.OutDirectory, o.Model ?? ModelConfig.Tiny, MethodsFor(o.Recipe, o.OtherRecipe), [o.Seed], o.RrdbSteps, o.DiffusionSteps,
             null, o.BatchSize, o.Patch, o.Lr, o.EmaDecay, o.Recipe, [o.EvalSet ?? DataPaths.Set5], CurvePoints: 0, ArtifactScore: true,
-            TrainSet: o.TrainSet);
+            TrainSet: o.TrainSet, ParallelRuns: o.ParallelRuns);
 
     /// <summary>
     /// The quickstart's rows. The table's policy follows the recipe: the released recipe's models allow x̂0 clipping, so its

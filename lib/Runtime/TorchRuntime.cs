@@ -62,6 +62,16 @@ public static class TorchRuntime
         }
     }
 
+    /// <summary>
+    /// libtorch's intra-op threads. Setting it applies to the calling thread at once and to every thread that starts
+    /// running libtorch operations afterwards (libtorch reads the value when a thread makes its first parallel call).
+    /// </summary>
+    public static int Threads
+    {
+        get => torch.get_num_threads();
+        set => torch.set_num_threads(value);
+    }
+
     /// <summary>One line describing the backend, for logs and benchmark reports.</summary>
     public static string Describe() =>
         $"TorchSharp {typeof(torch).Assembly.GetName().Version}, device {Device.type}, threads {torch.get_num_threads()}, cuda available {torch.cuda.is_available()}, OMP_WAIT_POLICY {OpenMpSettings.Current()["OMP_WAIT_POLICY"] ?? "unset"}";

@@ -93,6 +93,65 @@ public class ComparisonTests
     }
 
     [Fact]
+    public void ParallelRuns_TrainsEveryRunAsAOneThreadRun_SideBySide_AndRestoresTheThreads()
+    {
+        TorchRuntime.Initialize(1);
+        using var dir = new TempDir();
+        var (train, eval) = Folders(dir);
+        ComparisonOptions Grid(string outDir, int parallel) =>
+            new(outDir, ModelConfig.Tiny,
+                [ComparisonMethod.Bicubic, ComparisonMethod.SrDiff, ComparisonMethod.SamDiffSRPaper, ComparisonMethod.SamDiffSRReleased],
+                [0], RrdbSteps: 2, DiffusionSteps: 4, BatchSize: 1, Patch: 16, EvalSets: [eval], TrainSet: train, ParallelRuns: parallel);
+        var serial = Comparison.Run(Grid(dir.Sub("serial"), 1));   // every run on the runtime's one thread, one after another
+
+        // Side by side, from a runtime with 2 threads: each run must still be a one-thread run, so bitwise the same.
+        TorchRuntime.Threads = 2;
+        var runThreads = new System.Collections.Concurrent.ConcurrentDictionary<string, int>();
+        var progress = new SyncProgress(p => { if (p.Message?.Contains(" loss ") == true) runThreads[p.Message.Split(" loss ")[0]] = TorchRuntime.Threads; });
+        ComparisonResult parallel;
+        try { parallel = Comparison.Run(Grid(dir.Sub("parallel"), 3), progress: progress); }
+        finally { Assert.Equal(2, TorchRuntime.Threads); TorchRuntime.Threads = 1; }   // restored for the caller
+
+        Assert.Equal(["seed 0 samdiffsr-paper", "seed 0 samdiffsr-released", "seed 0 srdiff"], runThreads.Keys.Where(k => !k.Contains("rrdb")).Order());
+        Assert.All(runThreads, kv => Assert.Equal(1, kv.Value));   // RRDB and every diffusion run reported from a one-thread libtorch
+        foreach (var run in new[] { "rrdb", "srdiff", "samdiffsr-paper", "samdiffsr-released" })
+        {
+            string a = Comparison.RunDirectory(dir.Sub("serial"), 0, run), b = Comparison.RunDirectory(dir.Sub("parallel"), 0, run);
+            double[] Losses(string r) => CsvLog.Read(Path.Combine(r, SrTrainer.LogFile)).Rows.Select(x => x[1]).ToArray();
+            Assert.Equal(Losses(a), Losses(b));
+            var wa = StateDictFile.Read(ModelFolder.ResolveModelFile(a));
+            var wb = StateDictFile.Read(ModelFolder.ResolveModelFile(b));
+            try
+            {
+                Assert.Equal(wa.Keys.Order(), wb.Keys.Order());
+                Assert.All(wa.Keys, k => Assert.Equal(TrainingTestData.Values(wa[k]), TrainingTestData.Values(wb[k])));
+            }
+            finally { foreach (var t in wa.Values.Concat(wb.Values)) t.Dispose(); }
+        }
+        // Evaluation ran on the runtime's 2 threads here and on 1 in the serial run: the same models, so the same table
+        // up to the summation order of the convolutions.
+        Assert.All(serial.Evaluations.Zip(parallel.Evaluations), p =>
+        {
+            Assert.Equal(p.First.Method, p.Second.Method);
+            Assert.Equal(p.First.Psnr, p.Second.Psnr, 1e-3);
+        });
+        Assert.Throws<ArgumentException>(() => Grid(dir.Sub("bad"), 0).Validate());
+    }
+
+    [Fact]
+    public void RunSideBySide_ReturnsInJobOrder_AndRethrowsTheFirstFailureAfterAllEnded()
+    {
+        var ended = new System.Collections.Concurrent.ConcurrentBag<int>();
+        Func<int> Job(int i, bool fail = false) => () => { Thread.Sleep(20 * (3 - i)); ended.Add(i); if (fail) throw new InvalidDataException($"job {i}"); return i * 10; };
+        Assert.Equal([0, 10, 20], Comparison.RunSideBySide([Job(0), Job(1), Job(2)], 2));
+        Assert.Equal([0, 10, 20], Comparison.RunSideBySide([Job(0), Job(1), Job(2)], 1));
+        ended.Clear();
+        var ex = Assert.Throws<InvalidDataException>(() => Comparison.RunSideBySide([Job(0), Job(1, fail: true), Job(2)], 3));
+        Assert.Equal("job 1", ex.Message);
+        Assert.Equal(3, ended.Count);   // the others finished; nothing is left running
+    }
+
+    [Fact]
     public void TinyGrid_KilledMidGrid_ResumesToTheSameResults_AndIsDeterministic()
     {
         TorchRuntime.Initialize(1);
