@@ -23,6 +23,34 @@ public class LabelMapTests
         Assert.Equal(LabelMap.Uncovered, back[0, 2]);
     }
 
+    [Theory]
+    [InlineData(1, 1, 3, 0)]        // a single pixel
+    [InlineData(7, 5, 4, 1)]        // few labels, runs across column boundaries
+    [InlineData(23, 31, 40, 2)]     // many labels, many short runs
+    [InlineData(16, 9, 6, 3)]       // labels up to 2^30: the dictionary path
+    public void ToMasks_OnePass_EqualsOneScanPerLabel(int h, int w, int labelCount, int seed)
+    {
+        var rng = new Random(seed);
+        int[] alphabet = seed == 3 ? [0, 7, 1 << 20, 1 << 30, 12345, 99] : Enumerable.Range(0, labelCount).Select(i => 3 * i).ToArray();
+        var buf = new int[h * w];
+        for (int i = 0; i < buf.Length; i++)
+        {
+            // blobs: keep the previous label often so that runs are long, with uncovered pixels mixed in
+            buf[i] = i > 0 && rng.NextDouble() < 0.6 ? buf[i - 1] : rng.NextDouble() < 0.15 ? LabelMap.Uncovered : alphabet[rng.Next(Math.Min(labelCount, alphabet.Length))];
+        }
+        if (buf.Length > 1) buf[^1] = buf[0] == LabelMap.Uncovered ? alphabet[0] : buf[0];   // a label that ends the image
+        var lm = new LabelMap(h, w, buf);
+        var masks = lm.ToMasks();
+        var labels = lm.SegmentLabels();
+        Assert.Equal(labels.Count, masks.Count);
+        for (int k = 0; k < labels.Count; k++)
+        {
+            var naive = BinaryMask.FromRowMajor(buf.Select(v => v == labels[k]).ToArray(), h, w);
+            Assert.Equal(naive.Counts, masks[k].Counts);
+            Assert.Equal(naive.Area, masks[k].Area);
+        }
+    }
+
     [Fact]
     public void RoundTrip_ReferenceCases_WithContiguousLabels()
     {
