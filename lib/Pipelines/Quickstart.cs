@@ -63,7 +63,7 @@ public sealed record QuickstartReport(QuickstartOptions Options, string Masks, s
 public static class Quickstart
 {
     /// <summary>Default budget (measured: docs/quickstart-budget.md).</summary>
-    public const int DefaultRrdbSteps = 200, DefaultDiffusionSteps = 1200;
+    public const int DefaultRrdbSteps = 200, DefaultDiffusionSteps = 1600;
 
     /// <summary>
     /// Default recipe: released, because its models allow x̂0 clipping, so the compared rows are sampled the way the
