@@ -118,11 +118,11 @@ public sealed class DdimSampler
             x0 = x0.ClampTo(-1.0, 1.0);
             eps = (xt - x0.Mul(Math.Sqrt(at))).Div(Math.Sqrt(1 - at));                   // ε̂ consistent with the clipped x̂_0
         }
-        var next = x0.Mul(Math.Sqrt(as_)) + eps.Mul(Math.Sqrt(Math.Max(0.0, 1 - as_ - sigma * sigma)));   // "direction pointing to x_t"
+        var next = x0.Mul(Math.Sqrt(as_)).Plus(eps.Mul(Math.Sqrt(Math.Max(0.0, 1 - as_ - sigma * sigma))));   // "direction pointing to x_t"
         if (sigma > 0)
         {
             if (z is null) throw new ArgumentException($"sigma = {sigma} > 0 at t = {t} needs noise z", nameof(z));
-            next = next + z.Mul(sigma);                                                // random noise σ_t z
+            next = next.Plus(z.Mul(sigma));                                                // random noise σ_t z
         }
         return next.MoveToOuterDisposeScope();
     }

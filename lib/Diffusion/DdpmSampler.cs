@@ -69,7 +69,7 @@ public sealed class DdpmSampler : IDisposable
         using var scope = NewDisposeScope();
         var x0 = PredictStart(xt, t, epsHat);
         long nd = xt.dim();
-        var mean = Buffers.Extract(Buffers.PosteriorMeanCoef1, t, nd) * x0 + Buffers.Extract(Buffers.PosteriorMeanCoef2, t, nd) * xt;
+        var mean = (Buffers.Extract(Buffers.PosteriorMeanCoef1, t, nd) * x0).Plus(Buffers.Extract(Buffers.PosteriorMeanCoef2, t, nd) * xt);
         return mean.MoveToOuterDisposeScope();
     }
 
@@ -92,7 +92,7 @@ public sealed class DdpmSampler : IDisposable
         var mean = PosteriorMean(xt, t, epsHat);
         var logVar = Buffers.Extract(Buffers.PosteriorLogVarianceClipped, t, nd);
         var nonzero = t.NotEqual(0).to(mean.dtype).reshape(logVar.shape);
-        var next = mean + nonzero * logVar.Mul(0.5).exp() * z;
+        var next = mean.Plus(nonzero * logVar.Mul(0.5).exp() * z);
         return next.MoveToOuterDisposeScope();
     }
 

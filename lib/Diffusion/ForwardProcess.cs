@@ -1,6 +1,7 @@
 using SamDiffSR.Schedules;
 using TorchSharp;
 using static TorchSharp.torch;
+using SamDiffSR.Runtime;
 
 namespace SamDiffSR.Diffusion;
 
@@ -87,24 +88,24 @@ public sealed class ForwardProcess : IDisposable
         {
             case ModulationMode.None:
                 // x_t = sqrt(ᾱ_t) x_0 + sqrt(1 − ᾱ_t) ε; target ε
-                xt = sqrtAc * x0 + sqrt1m * eps;
+                xt = (sqrtAc * x0).Plus(sqrt1m * eps);
                 target = eps.clone();
                 break;
             case ModulationMode.Paper:
             {
                 var em = PrepareMask(e, x0);
                 // eq. 3: x_t = sqrt(ᾱ_t) x_0 + φ_t E + sqrt(1 − ᾱ_t) ε
-                xt = sqrtAc * x0 + Buffers.Extract(Buffers.Phi, t, nd) * em + sqrt1m * eps;
+                xt = (sqrtAc * x0).Plus(Buffers.Extract(Buffers.Phi, t, nd) * em).Plus(sqrt1m * eps);
                 // eq. 5: target = ε + sqrt((1 − ᾱ_t)/β_t) E
-                target = eps + Buffers.Extract(Buffers.PaperTargetCoefficient, t, nd) * em;
+                target = eps.Plus(Buffers.Extract(Buffers.PaperTargetCoefficient, t, nd) * em);
                 break;
             }
             case ModulationMode.OfficialCode:
             {
                 // p_losses: noise' = ε + c_t E (out of place here), then the ordinary q_sample with noise'
                 var em = PrepareMask(e, x0);
-                target = eps + em * Buffers.Extract(Buffers.OfficialMaskCoefficient, t, nd);
-                xt = sqrtAc * x0 + sqrt1m * target;
+                target = eps.Plus(em * Buffers.Extract(Buffers.OfficialMaskCoefficient, t, nd));
+                xt = (sqrtAc * x0).Plus(sqrt1m * target);
                 break;
             }
             default:

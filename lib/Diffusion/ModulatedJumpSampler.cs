@@ -350,12 +350,12 @@ public sealed class ModulatedJumpSampler
             var x0 = (xt - nHat.Mul(Math.Sqrt(1 - at))).Div(Math.Sqrt(at)).ClampTo(-1.0, 1.0);     // x̂_0 (OfficialCode: an estimate of x_0)
             n = (xt - x0.Mul(Math.Sqrt(at))).Div(Math.Sqrt(1 - at));                               // n consistent with the clipped x̂_0
         }
-        var next = xt.Mul(c.A) + n.Mul(c.B);
+        var next = xt.Mul(c.A).Plus(n.Mul(c.B));
         double sigma = c.Sigma;
         if (sigma > 0)
         {
             if (z is null) throw new ArgumentException($"sigma = {sigma} > 0 at t = {t} needs noise z", nameof(z));
-            next = next + z.Mul(sigma);
+            next = next.Plus(z.Mul(sigma));
         }
         return next.MoveToOuterDisposeScope();
     }

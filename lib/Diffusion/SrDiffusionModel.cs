@@ -117,7 +117,7 @@ public sealed class SrDiffusionModel : IDisposable
     public Tensor FromResidual(Tensor x, Tensor lrUp)
     {
         using var scope = NewDisposeScope();
-        return (x.ClampTo(-1, 1).Div(Options.ResRescale) + lrUp).MoveToOuterDisposeScope();
+        return x.ClampTo(-1, 1).Div(Options.ResRescale).Plus(lrUp).MoveToOuterDisposeScope();
     }
 
     /// <summary>

@@ -31,6 +31,6 @@ public sealed class RRDB : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var o = RDB3.call(RDB2.call(RDB1.call(x)));
-        return (o.Mul(0.2) + x).MoveToOuterDisposeScope();
+        return o.Mul(0.2).Plus(x).MoveToOuterDisposeScope();
     }
 }

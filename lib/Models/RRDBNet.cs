@@ -120,7 +120,7 @@ public sealed class RRDBNet : nn.Module<Tensor, Tensor>
             fea = ((nn.Module<Tensor, Tensor>)block).call(fea);
             feas.Add(fea);
         }
-        feas.Add(feaFirst + trunk_conv.call(fea));
+        feas.Add(feaFirst.Plus(trunk_conv.call(fea)));
         return feas;
     }
 

@@ -43,6 +43,6 @@ public sealed class ResidualDenseBlock5C : nn.Module<Tensor, Tensor>
         var x3 = lrelu.call(conv3.call(torch.cat([x, x1, x2], 1)));
         var x4 = lrelu.call(conv4.call(torch.cat([x, x1, x2, x3], 1)));
         var x5 = conv5.call(torch.cat([x, x1, x2, x3, x4], 1));
-        return (x5.Mul(0.2) + x).MoveToOuterDisposeScope();
+        return x5.Mul(0.2).Plus(x).MoveToOuterDisposeScope();
     }
 }

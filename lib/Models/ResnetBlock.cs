@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using SamDiffSR.Runtime;
 
 namespace SamDiffSR.Models;
 
@@ -40,8 +41,8 @@ public sealed class ResnetBlock : nn.Module<Tensor, Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var h = block1.call(x);
-        h = h + mlp.call(timeEmb).unsqueeze(-1).unsqueeze(-1);
+        h = h.Plus(mlp.call(timeEmb).unsqueeze(-1).unsqueeze(-1));
         h = block2.call(h);
-        return (h + res_conv.call(x)).MoveToOuterDisposeScope();
+        return h.Plus(res_conv.call(x)).MoveToOuterDisposeScope();
     }
 }

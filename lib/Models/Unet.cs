@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using SamDiffSR.Runtime;
 
 namespace SamDiffSR.Models;
 
@@ -128,7 +129,7 @@ public sealed class Unet : nn.Module<Tensor, Tensor, Tensor, Tensor>
             var parts = (ModuleList<nn.Module>)level;
             x = ((ResnetBlock)parts[0]).call(x, t);
             x = ((ResnetBlock)parts[1]).call(x, t);
-            if (i == 0) x = x + c;
+            if (i == 0) x = x.Plus(c);
             skips.Push(x);
             x = ((nn.Module<Tensor, Tensor>)parts[2]).call(x);
             i++;

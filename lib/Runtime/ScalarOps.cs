@@ -12,10 +12,11 @@ namespace SamDiffSR.Runtime;
 /// dies with "Unknown scalar type" (seen here in a quickstart run with the batch loader on). The fix upstream is open
 /// (dotnet/TorchSharp pull requests 1434 and 1496). These helpers hold the Scalar in a <c>using</c> around the call:
 /// the same native operation, so results are bitwise unchanged.</para>
-/// <para>Not covered: TorchSharp's own <c>tensor + tensor</c> and <c>tensor - tensor</c> also pass a temporary alpha = 1
-/// Scalar, and they are everywhere (residual connections, the samplers' sums). This class removes the temporaries of the
-/// per-step scalar operations and of the optimizer, which lowers the chance of the crash but does not make it impossible;
-/// every long job here is resumable for that reason.</para>
+/// <para>TorchSharp's own <c>tensor + tensor</c> also passes a temporary alpha = 1 Scalar (its <c>add(Tensor)</c> calls
+/// <c>add(target, 1)</c>; <c>tensor - tensor</c> calls the native sub without one): <see cref="Plus"/> passes a held
+/// alpha, and the per-step paths use it (residual connections of
+/// the U-Net and the RRDB, the forward process, the loss, the three samplers, the residual maps). Sums elsewhere
+/// (set-up code, metrics on a few tensors) still use the operators; long jobs stay resumable.</para>
 /// </summary>
 public static class ScalarOps
 {
@@ -36,6 +37,9 @@ public static class ScalarOps
 
     /// <summary>t + v (with the held alpha 1: TorchSharp's <c>add(Scalar)</c> makes a temporary one).</summary>
     public static Tensor Add(this Tensor t, double v) { using var s = v.ToScalar(); return t.add(s, One); }
+
+    /// <summary>a + b (PyTorch's <c>add(b, alpha=1)</c> with the held alpha; bitwise the same as <c>a + b</c>).</summary>
+    public static Tensor Plus(this Tensor a, Tensor b) => a.add(b, One);
 
     /// <summary>t − v.</summary>
     public static Tensor Sub(this Tensor t, double v) { using var s = v.ToScalar(); return t.sub(s); }

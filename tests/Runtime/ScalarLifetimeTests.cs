@@ -29,6 +29,7 @@ public class ScalarLifetimeTests
         Assert.True(Same(x / 1.7, x.Div(1.7)));
         Assert.True(Same(x + 1, x.Add(1)));
         Assert.True(Same(x - 1, x.Sub(1)));
+        Assert.True(Same(x + y, x.Plus(y)));
         Assert.True(Same(x.clamp(-0.5, 0.5), x.ClampTo(-0.5, 0.5)));
         Assert.True(Same(x.clone().mul_(0.9).add_(y, alpha: 0.1), x.clone().MulInPlace(0.9).AddScaledInPlace(y, 0.1)));
         Assert.True(Same(x.clone().div_(3.0), x.clone().DivInPlace(3.0)));
@@ -101,11 +102,11 @@ public class ScalarLifetimeTests
         for (int i = 0; i < 20_000; i++)
         {
             using var scope = NewDisposeScope();
-            sum += x.Mul(0.5).Add(1).ClampTo(-1, 1.2).Div(2).Sub(0.25).sum().item<float>();
+            sum += x.Mul(0.5).Add(1).ClampTo(-1, 1.2).Div(2).Sub(0.25).Plus(x).sum().item<float>();
         }
         stop.Cancel();
         await collector;
-        double expected = 20_000 * x.Mul(0.5).Add(1).ClampTo(-1, 1.2).Div(2).Sub(0.25).sum().item<float>();
+        double expected = 20_000 * x.Mul(0.5).Add(1).ClampTo(-1, 1.2).Div(2).Sub(0.25).Plus(x).sum().item<float>();
         Assert.Equal(expected, sum, 1e-6 * Math.Abs(expected) + 1e-6);
     }
 }
