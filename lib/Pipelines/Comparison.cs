@@ -281,29 +281,25 @@ public static class Comparison
 
         var evals = new List<ComparisonEval>();
         var curves = new List<CurvePoint>();
-        int runtimeThreads = TorchRuntime.Threads;
-        if (o.ParallelRuns > 1) TorchRuntime.Threads = 1;   // every training run on one thread (see ParallelRuns)
-        try
-        {
         foreach (var seed in o.Seeds)
         {
-            if (o.ParallelRuns > 1) TorchRuntime.Threads = 1;
-            // 2. Stage 1: the RRDB encoder (shared by every diffusion row of this seed).
-            string rrdbRun = RunDirectory(o.OutDirectory, seed, "rrdb");
-            stages.Add(Train($"seed {seed} rrdb", RrdbConfig(o, seed, o.RrdbSteps), baseData, rrdbRun, null, grid, log, clock, cancellationToken));
-            string rrdbBaseline = rrdbRun;
-            if (methods.Contains(ComparisonMethod.Rrdb) && o.RrdbBaselineSteps is int rb && rb != o.RrdbSteps)
+            string rrdbRun = RunDirectory(o.OutDirectory, seed, "rrdb"), rrdbBaseline = rrdbRun;
+            OnTrainingThreads(o.ParallelRuns, () =>
             {
-                rrdbBaseline = RunDirectory(o.OutDirectory, seed, "rrdb-baseline");
-                stages.Add(Train($"seed {seed} rrdb baseline", RrdbConfig(o, seed, rb), baseData, rrdbBaseline, null, grid, log, clock, cancellationToken));
-            }
-            // 3. Stage 2: every diffusion row, same seed (side by side when ParallelRuns > 1).
-            var jobs = trained.Select(m => (Func<StageTime>)(() => Train($"seed {seed} {OptionNames.Of(m)}", DiffusionConfig(o, m, seed),
-                m == ComparisonMethod.SrDiff ? baseData : stores[RecipeFor(m, o.Recipe).Kind], RunDirectory(o.OutDirectory, seed, OptionNames.Of(m)),
-                rrdbRun, grid, log, clock, cancellationToken))).ToList();
-            stages.AddRange(RunSideBySide(jobs, o.ParallelRuns));
-            if (o.ParallelRuns > 1) TorchRuntime.Threads = runtimeThreads;   // evaluation on the runtime's threads
-            // 4. Evaluation, one policy for every row.
+                // 2. Stage 1: the RRDB encoder (shared by every diffusion row of this seed).
+                stages.Add(Train($"seed {seed} rrdb", RrdbConfig(o, seed, o.RrdbSteps), baseData, rrdbRun, null, grid, log, clock, cancellationToken));
+                if (methods.Contains(ComparisonMethod.Rrdb) && o.RrdbBaselineSteps is int rb && rb != o.RrdbSteps)
+                {
+                    rrdbBaseline = RunDirectory(o.OutDirectory, seed, "rrdb-baseline");
+                    stages.Add(Train($"seed {seed} rrdb baseline", RrdbConfig(o, seed, rb), baseData, rrdbBaseline, null, grid, log, clock, cancellationToken));
+                }
+                // 3. Stage 2: every diffusion row, same seed (side by side when ParallelRuns > 1).
+                var jobs = trained.Select(m => (Func<StageTime>)(() => Train($"seed {seed} {OptionNames.Of(m)}", DiffusionConfig(o, m, seed),
+                    m == ComparisonMethod.SrDiff ? baseData : stores[RecipeFor(m, o.Recipe).Kind], RunDirectory(o.OutDirectory, seed, OptionNames.Of(m)),
+                    rrdbRun, grid, log, clock, cancellationToken))).ToList();
+                stages.AddRange(RunSideBySide(jobs, o.ParallelRuns));
+            });
+            // 4. Evaluation, one policy for every row, on the runtime's threads.
             foreach (var set in evalSets)
                 foreach (var m in methods)
                 {
@@ -328,8 +324,6 @@ public static class Comparison
                     }
                 }
         }
-        }
-        finally { if (o.ParallelRuns > 1) TorchRuntime.Threads = runtimeThreads; }
         var summaries = Statistics.Summaries(evals);
         // Paired differences within each policy: unclipped rows against SRDiff, clipped rows against clipped SRDiff.
         var clippedLabels = methods.Where(IsClipped).Select(Label).ToHashSet();
@@ -358,6 +352,19 @@ public static class Comparison
         ct.ThrowIfCancellationRequested();   // the trainer stops with a checkpoint; an unfinished run must not be evaluated
         grid.TrainDone(stage, cfg.Steps);
         return new StageTime(stage, clock.Elapsed.TotalSeconds - t0, done || r.StartStep == r.EndStep);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="train"/> with every libtorch thread it starts (and this one) on one intra-op thread when runs
+    /// train side by side (<see cref="ComparisonOptions.ParallelRuns"/> &gt; 1), and restores the runtime's count after.
+    /// </summary>
+    private static void OnTrainingThreads(int parallelRuns, Action train)
+    {
+        if (parallelRuns <= 1) { train(); return; }
+        int threads = TorchRuntime.Threads;
+        TorchRuntime.Threads = 1;
+        try { train(); }
+        finally { TorchRuntime.Threads = threads; }
     }
 
     /// <summary>
