@@ -28,8 +28,8 @@ public sealed class QuickstartCommand : ICliCommand
           sr/..., eval/... (one JSON per row), results.json, report.json, report.md and report.html. Re-running
           resumes finished stages. Budget: about 10 minutes on 2 CPU cores (docs/quickstart-budget.md).
           --parallel-runs N trains N diffusion runs at once, every training run (RRDB included) on one thread, so the
-          table is the same on any machine; 1 trains them one after another on --threads threads (the table then
-          depends on the thread count). Evaluation always uses --threads.
+          table does not depend on the number of cores; 1 trains them one after another on --threads threads (the
+          table then depends on the thread count). Evaluation always uses --threads.
         """;
 
     public int Run(CliArgs args, CliContext ctx)

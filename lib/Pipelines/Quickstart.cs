@@ -201,7 +201,7 @@ public static class Quickstart
         {
             options = new
             {
-                model = o.Model!.ToString(), o.RrdbSteps, o.DiffusionSteps, o.BatchSize, o.Patch, o.Lr, o.Seed, o.EmaDecay,
+                model = o.Model!.ToString(), o.RrdbSteps, o.DiffusionSteps, o.BatchSize, o.Patch, o.Lr, o.Seed, o.EmaDecay, o.ParallelRuns,
                 recipe = OptionNames.Of(o.Recipe), other_recipe = o.OtherRecipe,
                 train = o.TrainSet ?? "data/train/T91", eval = o.EvalSet ?? "data/benchmarks/Set5",
             },
