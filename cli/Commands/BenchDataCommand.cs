@@ -47,11 +47,10 @@ public sealed class BenchDataCommand : ICliCommand
         string? work = args.Get("work"), outPath = args.Get("out");
         int[] sizes = Ints(args.GetOr("images", "10,20")), workers = Ints(args.GetOr("workers", "0,1,2")), inMem = Ints(args.GetOr("in-memory", "2,4"));
         int h = args.Int("height", 1356), w = args.Int("width", 2040), batch = args.Int("batch", 16), patch = args.Int("patch", 160), batches = args.Int("batches", 30);
-        int maskImages = args.Int("mask-images", 32), maskWorkers = args.Int("mask-workers", 2), maskRepeats = args.Int("mask-repeats", 3);
+        int maskImages = args.Int("mask-images", 32), maskWorkers = args.Int("mask-workers", 2), maskRepeats = args.Int("mask-repeats", 3, min: 1);
         var maskSize = args.GetOr("mask-size", "452x680").Split('x');
         var parts = args.GetOr("parts", "a,b,c").Split(',').ToHashSet();
         args.EnsureAllUsed();
-        if (maskRepeats < 1) throw new CliUsageException("--mask-repeats must be at least 1");
         if (sizes.Length != 2 || sizes[0] >= sizes[1]) throw new CliUsageException("--images takes two increasing sizes, e.g. 10,20");
         int mh = int.Parse(maskSize[0], CultureInfo.InvariantCulture), mw = int.Parse(maskSize[1], CultureInfo.InvariantCulture);
 
