@@ -179,6 +179,44 @@ public class FelzenszwalbSegmenterTests
     }
 
     [Fact]
+    public void OneInstance_ReusedAcrossSizesAndChannels_EqualsFreshInstances()
+    {
+        // The segmenter keeps its working arrays between calls: a smaller image after a larger one must not see the
+        // larger one's leftovers (stale parents, sizes, internal differences or edges past the end).
+        var images = new[]
+        {
+            Noise(61, 83, seed: 1), Noise(17, 9, seed: 2), Gray(40, 70, (y, x) => (byte)((x * 7 + y * 13) % 251)),
+            Noise(61, 83, seed: 3), Gray(1, 1, (_, _) => 7), Noise(90, 50, seed: 4),
+        };
+        foreach (var opt in new[] { new FelzenszwalbOptions(50, 0.8, 10), new FelzenszwalbOptions(20, 0, 0) })
+        {
+            var reused = new FelzenszwalbSegmenter(opt);
+            foreach (var img in images)
+            {
+                var fresh = new FelzenszwalbSegmenter(opt).Segment(img);
+                var again = reused.Segment(img);
+                Assert.Equal(fresh.RegionCount, again.RegionCount);
+                Assert.Equal(fresh.Labels, again.Labels);
+            }
+        }
+    }
+
+    [Fact]
+    public void OneInstance_UsedFromTwoThreadsAtOnce_GivesEachCallersOwnLabels()
+    {
+        var seg = new FelzenszwalbSegmenter(new FelzenszwalbOptions(50, 0.8, 10));
+        var a = Noise(80, 64, seed: 21);
+        var b = Noise(48, 96, seed: 22);
+        var wantA = new FelzenszwalbSegmenter(seg.Options).Segment(a).Labels;
+        var wantB = new FelzenszwalbSegmenter(seg.Options).Segment(b).Labels;
+        Parallel.For(0, 40, new ParallelOptions { MaxDegreeOfParallelism = 4 }, i =>
+        {
+            var (img, want) = i % 2 == 0 ? (a, wantA) : (b, wantB);
+            Assert.Equal(want, seg.Segment(img).Labels);
+        });
+    }
+
+    [Fact]
     public void LargerScale_GivesFewerRegions()
     {
         var img = SegmentationImage.Load(TestPaths.Data("benchmarks", "Set5", "head.png"));
