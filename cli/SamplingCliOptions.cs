@@ -12,6 +12,9 @@ public static class SamplingCliOptions
           --clip      x0 clipping: auto (the model's setting, default), on (refused for Paper-mode models) or off
           --policy    exact: the comparison policy of every table (jump sampler on the shared 9-jump schedule
                       100→99→97→92→80→55→22→5→1→0, no clipping); replaces --sampler/--steps/--eta/--clip
+          --sigma     jump sampler (and --policy exact), unmodulated models only: take the fresh noise of each jump
+                      from the paper's jump (default) or the released code's (released): the one of the SAM-DiffSR
+                      model you compare with, so both run the same coefficients. Modulated models use their own.
           --tile      tiled inference: LR tile size in pixels (0 = whole image), --overlap LR pixels (default 8)
         """ + "\n" + PrecisionCliOptions.Help;
 
@@ -26,6 +29,8 @@ public static class SamplingCliOptions
         int steps = args.Int(stepsOption, kind switch { SamplerKind.Ddim => 50, SamplerKind.Jump => 0, _ => 100 });
         double eta = args.Double("eta", 0);
         var clip = args.GetOr("clip", "auto");
+        args.NotWith("sigma", kind != SamplerKind.Jump && policy is null, "applies only to --sampler jump or --policy exact (DDPM and DDIM have no per-jump sigma to choose)");
+        var sigma = args.Enum("sigma", JumpSigma.Paper);
         int tile = args.Int("tile", 0, min: 0), overlap = args.Int("overlap", 8, min: 0);
         if (tile > 0 && overlap * 2 >= tile) throw new CliUsageException($"--overlap ({overlap}) must be less than half of --tile ({tile})");
         var precision = PrecisionCliOptions.Parse(args);
@@ -39,9 +44,9 @@ public static class SamplingCliOptions
             if (policy != "exact") throw new CliUsageException($"--policy must be 'exact', got '{policy}'");
             if (args.Has("sampler") || args.Has(stepsOption) || args.Has("eta") || args.Has("clip"))
                 throw new CliUsageException($"--policy exact fixes the sampler, steps, eta and clipping; drop --sampler/--{stepsOption}/--eta/--clip");
-            return SamplingPolicy.Exact.Sampling with { TileLr = tile, OverlapLr = overlap, Precision = precision };
+            return SamplingPolicy.For(false, sigma).Sampling with { TileLr = tile, OverlapLr = overlap, Precision = precision };
         }
-        try { return new SamplingOptions(kind, steps, eta, DdimSpacing.Uniform, tile, overlap, precision, ClipDenoised: clipValue).Validate(int.MaxValue); }
+        try { return new SamplingOptions(kind, steps, eta, DdimSpacing.Uniform, tile, overlap, precision, ClipDenoised: clipValue, UnmodulatedSigma: sigma).Validate(int.MaxValue); }
         catch (ArgumentException ex) { throw new CliUsageException(ex.Message); }
     }
 }

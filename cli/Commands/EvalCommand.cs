@@ -53,8 +53,9 @@ public sealed class EvalCommand : ICliCommand
         using var model = SrDiffusionModel.Load(ckpt, line => ctx.Err.WriteLine("[eval] " + line), ema: ema);
         if (model.Scale != scale) throw new ArgumentException($"--scale {scale} differs from the model's scale x{model.Scale} ({ckpt})");
         model.SuperResolveCheck(sampling);   // refuse an inexact or impossible sampler before any work
-        ctx.Err.WriteLine("[eval] sampling: " + (sampling with { TileLr = 0, OverlapLr = 8 } == SamplingPolicy.Exact.Sampling
-            ? "policy " + SamplingPolicy.Exact.Name + ": " + SamplingPolicy.Exact.Describe(model.Schedule)
+        var asPolicy = SamplingPolicy.For(sampling.ClipDenoised == true, sampling.UnmodulatedSigma);
+        ctx.Err.WriteLine("[eval] sampling: " + (sampling with { TileLr = 0, OverlapLr = 8 } == asPolicy.Sampling
+            ? "policy " + asPolicy.Name + ": " + asPolicy.Describe(model.Schedule)
             : SrInference.DescribeSampling(model, sampling)));
         var seg = new FelzenszwalbSegmenter();
         Func<ImageU8, SpeMap>? maskFor = model.Options.Method == SrMethod.SamConcat

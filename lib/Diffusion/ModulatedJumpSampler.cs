@@ -84,8 +84,10 @@ public sealed class ModulatedJumpSampler
     /// <param name="mode">Paper or OfficialCode (None is refused: use <see cref="DdimSampler"/>).</param>
     /// <param name="timesteps">Descending distinct code indices starting at T − 1; the jump to −1 is implicit.</param>
     /// <param name="clipDenoised">Clip x̂_0 (OfficialCode mode only; refused in Paper mode, see the class remarks).</param>
+    /// <param name="unmodulatedSigma">None mode only: whose jump σ the unmodulated step takes (ignored for modulated models).</param>
     /// <exception cref="SamplerRefusedException">A jump has σ² &lt; 0, or clipping in Paper mode.</exception>
-    public ModulatedJumpSampler(DiffusionSchedule schedule, ModulationMode mode, IReadOnlyList<int> timesteps, bool clipDenoised = false)
+    public ModulatedJumpSampler(DiffusionSchedule schedule, ModulationMode mode, IReadOnlyList<int> timesteps, bool clipDenoised = false,
+                                JumpSigma unmodulatedSigma = JumpSigma.Paper)
     {
         ArgumentNullException.ThrowIfNull(schedule);
         ArgumentNullException.ThrowIfNull(timesteps);
@@ -95,11 +97,12 @@ public sealed class ModulatedJumpSampler
         Schedule = schedule;
         Mode = mode;
         ClipDenoised = clipDenoised;
+        Sigma = JumpSigmas.Effective(mode, unmodulatedSigma);
         _timesteps = timesteps.ToArray();
-        CheckSchedule(schedule, mode, _timesteps);
+        CheckSchedule(schedule, mode, _timesteps, Sigma);
         _jumps = new JumpCoefficients[_timesteps.Length];
         for (int j = 0; j < _timesteps.Length; j++)
-            _jumps[j] = Coefficients(schedule, mode, _timesteps[j], j + 1 < _timesteps.Length ? _timesteps[j + 1] : -1);
+            _jumps[j] = Coefficients(schedule, mode, _timesteps[j], j + 1 < _timesteps.Length ? _timesteps[j + 1] : -1, Sigma);
     }
 
     /// <summary>The sampler over the fewest feasible jumps (<see cref="FewestJumpsSchedule"/>).</summary>
@@ -112,6 +115,8 @@ public sealed class ModulatedJumpSampler
     public ModulationMode Mode { get; }
     /// <summary>Whether x̂_0 is clipped (OfficialCode only).</summary>
     public bool ClipDenoised { get; }
+    /// <summary>Whose jump σ the chain uses: a modulated model's own, or the one chosen for an unmodulated model.</summary>
+    public JumpSigma Sigma { get; }
     /// <summary>Visited code indices, descending (the jump to −1 is implicit).</summary>
     public IReadOnlyList<int> Timesteps => Array.AsReadOnly(_timesteps);
     /// <summary>The jumps in sampling order (one per visited index).</summary>
@@ -156,9 +161,13 @@ public sealed class ModulatedJumpSampler
     /// over the same pair (t, s) and then B = sqrt(1 − ᾱ_s − σ²) − A·sqrt(1 − ᾱ_t): a DDIM step with that σ, so it keeps
     /// q(x_s | x_0) exactly, injects the same amount of fresh noise as the Paper-mode chain on a shared schedule, and is
     /// feasible exactly where the Paper-mode jump is (so its fewest-jump schedule is the Paper-mode one). For s = t − 1
-    /// σ² = β̃_t and the step is the DDPM step (η = 1).</para>
+    /// σ² = β̃_t and the step is the DDPM step (η = 1). With <paramref name="unmodulatedSigma"/> =
+    /// <see cref="JumpSigma.Released"/> it takes σ from the released code's jump instead, and then A, B and σ are exactly
+    /// those of the OfficialCode jump (that jump's ε coefficient A·sqrt(1 − ᾱ_t) + B is never negative, so
+    /// sqrt(1 − ᾱ_s − σ²) reproduces it: with c_t = sqrt(1 − ᾱ_t)β_t it is sqrt(1 − ᾱ_s)·c_s/c_t ≥ 0), so SRDiff and SAM-DiffSR (released) run the same chain.</para>
     /// </summary>
-    public static JumpCoefficients Coefficients(DiffusionSchedule schedule, ModulationMode mode, int t, int s)
+    public static JumpCoefficients Coefficients(DiffusionSchedule schedule, ModulationMode mode, int t, int s,
+                                                JumpSigma unmodulatedSigma = JumpSigma.Paper)
     {
         ArgumentNullException.ThrowIfNull(schedule);
         RequireKnown(mode);
@@ -168,7 +177,7 @@ public sealed class ModulatedJumpSampler
         double a = Math.Sqrt(as_ / at);                                                       // x_0: a·sqrt(ᾱ_t) = sqrt(ᾱ_s)
         if (mode == ModulationMode.None)
         {
-            double reference = Coefficients(schedule, ModulationMode.Paper, t, s).Variance;    // σ² of the Paper-mode jump
+            double reference = Coefficients(schedule, unmodulatedSigma.Mode(), t, s).Variance; // σ² of the chosen mode's jump
             double epsNone = Math.Sqrt(Math.Max(1 - as_ - Math.Max(reference, 0.0), 0.0));     // ε coefficient sqrt(1 − ᾱ_s − σ²)
             return new JumpCoefficients(t, s, a, epsNone - a * Math.Sqrt(1 - at), reference);
         }
@@ -236,13 +245,14 @@ public sealed class ModulatedJumpSampler
     public static int MinimumJumps(DiffusionSchedule schedule, ModulationMode mode) => FewestJumpsSchedule(schedule, mode).Length;
 
     /// <summary>The first jump of the schedule (visited indices, implicit final −1) with σ² &lt; 0, or null when all are feasible.</summary>
-    public static JumpCoefficients? FirstInfeasibleJump(DiffusionSchedule schedule, ModulationMode mode, IReadOnlyList<int> timesteps)
+    public static JumpCoefficients? FirstInfeasibleJump(DiffusionSchedule schedule, ModulationMode mode, IReadOnlyList<int> timesteps,
+                                                        JumpSigma unmodulatedSigma = JumpSigma.Paper)
     {
         CheckShape(schedule, timesteps);
         RequireKnown(mode);
         for (int j = 0; j < timesteps.Count; j++)
         {
-            var c = Coefficients(schedule, mode, timesteps[j], j + 1 < timesteps.Count ? timesteps[j + 1] : -1);
+            var c = Coefficients(schedule, mode, timesteps[j], j + 1 < timesteps.Count ? timesteps[j + 1] : -1, unmodulatedSigma);
             if (!c.Feasible) return c;
         }
         return null;
@@ -252,9 +262,10 @@ public sealed class ModulatedJumpSampler
     /// Throws <see cref="SamplerRefusedException"/> naming the first infeasible jump (in paper steps), the nearest
     /// feasible trailing step count and the fewest-jump schedule; returns silently for a feasible schedule.
     /// </summary>
-    public static void CheckSchedule(DiffusionSchedule schedule, ModulationMode mode, IReadOnlyList<int> timesteps)
+    public static void CheckSchedule(DiffusionSchedule schedule, ModulationMode mode, IReadOnlyList<int> timesteps,
+                                     JumpSigma unmodulatedSigma = JumpSigma.Paper)
     {
-        var bad = FirstInfeasibleJump(schedule, mode, timesteps);
+        var bad = FirstInfeasibleJump(schedule, mode, timesteps, unmodulatedSigma);
         if (bad is not { } c) return;
         int? k = NearestFeasibleTrailingSteps(schedule, mode, timesteps.Count);
         var fewest = FewestJumpsSchedule(schedule, mode);
@@ -299,7 +310,7 @@ public sealed class ModulatedJumpSampler
                 bool clip = sampling.ClipDenoised ?? (clipDenoised && mode != ModulationMode.Paper);
                 int[] visited = sampling.Steps > 0 ? DdimSampler.ComputeTimesteps(T, sampling.Steps, DdimSpacing.Trailing)
                     : FewestJumpsSchedule(schedule, sampling.JumpSchedule == JumpScheduleKind.Shared ? ModulationMode.Paper : mode);
-                return new ModulatedJumpSampler(schedule, mode, visited, clip);
+                return new ModulatedJumpSampler(schedule, mode, visited, clip, sampling.UnmodulatedSigma);
             case SamplerKind.Ddim when mode != ModulationMode.None && !(sampling.Steps == T && sampling.Eta == 1.0):
                 var c = CultureInfo.InvariantCulture;
                 var fewest = FewestJumpsSchedule(schedule, mode);
@@ -339,7 +350,7 @@ public sealed class ModulatedJumpSampler
         ArgumentNullException.ThrowIfNull(nHat);
         if (!nHat.shape.SequenceEqual(xt.shape))
             throw new ArgumentException($"the denoiser returned shape [{string.Join(",", nHat.shape)}], expected [{string.Join(",", xt.shape)}]", nameof(nHat));
-        var c = Coefficients(Schedule, Mode, t, s);
+        var c = Coefficients(Schedule, Mode, t, s, Sigma);
         if (!c.Feasible) throw new SamplerRefusedException($"the jump {Paper(t)}→{Paper(s)} (paper steps) is infeasible for a {Mode}-modulated model (sigma^2 = {c.Variance.ToString("G4", CultureInfo.InvariantCulture)} < 0)", t, s);
         using var grad = no_grad();
         using var scope = NewDisposeScope();

@@ -17,6 +17,8 @@ namespace SamDiffSR.Diffusion;
 /// <param name="JumpSchedule">Jump with Steps = 0: the model's own fewest jumps, or the shared Paper-mode schedule.</param>
 /// <param name="ClipDenoised">Clip x̂0 to [−1, 1] in each step: null = the model's automatic setting
 /// (<see cref="DiffusionOptions.EffectiveClipDenoised"/>), true/false overrides it (true is refused for Paper-mode models).</param>
+/// <param name="UnmodulatedSigma">Jump sampler, unmodulated models only: whose jump σ to take (<see cref="JumpSigma"/>;
+/// modulated models always use their own).</param>
 public sealed record SamplingOptions(
     SamplerKind Sampler = SamplerKind.Ddpm,
     int Steps = 100,
@@ -26,7 +28,8 @@ public sealed record SamplingOptions(
     int OverlapLr = 8,
     Precision Precision = Precision.Fp32,
     JumpScheduleKind JumpSchedule = JumpScheduleKind.Model,
-    bool? ClipDenoised = null)
+    bool? ClipDenoised = null,
+    JumpSigma UnmodulatedSigma = JumpSigma.Paper)
 {
     public static SamplingOptions Official { get; } = new();
 

@@ -111,12 +111,12 @@ public static class SrInference
         return SamplingPolicy.Record(sampling, model.Schedule, model.Options.EffectiveModulation, model.ClipFor(sampling));
     }
 
-    /// <summary>One line for table headers, e.g. "jump, 9 steps 100→99→…→0, eta -, clip off".</summary>
+    /// <summary>One line for table headers, e.g. "jump, 9 steps 100→99→…→0, eta -, clip off, sigma paper".</summary>
     public static string DescribeSampling(SrDiffusionModel model, SamplingOptions? sampling)
     {
         var r = SamplingFor(model, sampling);
         return string.Create(System.Globalization.CultureInfo.InvariantCulture,
-            $"{r.Sampler}, {r.Steps} steps{(r.Timesteps is null ? "" : " " + r.Timesteps)}, eta {(r.Eta is { } e ? e.ToString("G3", System.Globalization.CultureInfo.InvariantCulture) : "-")}, clip {(r.Clip ? "on" : "off")}");
+            $"{r.Sampler}, {r.Steps} steps{(r.Timesteps is null ? "" : " " + r.Timesteps)}, eta {(r.Eta is { } e ? e.ToString("G3", System.Globalization.CultureInfo.InvariantCulture) : "-")}, clip {(r.Clip ? "on" : "off")}{(r.Sigma is null ? "" : ", sigma " + r.Sigma)}");
     }
 
     /// <summary>One-channel image as the rounded mean of R, G and B (how gray inputs get a gray SR output).</summary>

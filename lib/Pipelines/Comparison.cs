@@ -40,6 +40,14 @@ public enum ComparisonMethod
     [OptionName("samdiffsr-released-clipped")] SamDiffSRReleasedClipped,
     /// <summary>The SAM+SRDiff run sampled with x̂0 clipping (unmodulated, so clipping is allowed).</summary>
     [OptionName("samconcat-clipped")] SamConcatClipped,
+    /// <summary>
+    /// The SRDiff run sampled with the released code's jump σ (<see cref="JumpSigma.Released"/>): the row SAM-DiffSR
+    /// (released) is compared with, both running identical jump coefficients. The plain SRDiff rows take the Paper-mode σ,
+    /// the row SAM-DiffSR (paper) is compared with.
+    /// </summary>
+    [OptionName("srdiff-released-sigma")] SrDiffReleasedSigma,
+    /// <summary><see cref="SrDiffReleasedSigma"/> with x̂0 clipping: the row SAM-DiffSR (released), x0 clipped is compared with.</summary>
+    [OptionName("srdiff-released-sigma-clipped")] SrDiffReleasedSigmaClipped,
 }
 
 /// <summary>
@@ -166,40 +174,74 @@ public static class Comparison
         ComparisonMethod.SrDiffClipped => "SRDiff, x0 clipped",
         ComparisonMethod.SamDiffSRReleasedClipped => "SAM-DiffSR (released), x0 clipped",
         ComparisonMethod.SamConcatClipped => "SAM+SRDiff, x0 clipped",
+        ComparisonMethod.SrDiffReleasedSigma => "SRDiff (released σ)",
+        ComparisonMethod.SrDiffReleasedSigmaClipped => "SRDiff (released σ), x0 clipped",
         _ => m.ToString(),
     };
 
     /// <summary>Whether a method is a trained diffusion model sampled under the policy.</summary>
     public static bool IsDiffusion(ComparisonMethod m) => m is ComparisonMethod.SrDiff or ComparisonMethod.SamDiffSRReleased
-        or ComparisonMethod.SamDiffSRPaper or ComparisonMethod.SamConcat || IsClipped(m);
+        or ComparisonMethod.SamDiffSRPaper or ComparisonMethod.SamConcat or ComparisonMethod.SrDiffReleasedSigma || IsClipped(m);
 
     /// <summary>
     /// Whether a row samples with x̂0 clipping (<see cref="SamplingPolicy.Clipped"/>). Clipped rows form their own table
     /// (compared with "SRDiff, x0 clipped"); a Paper-mode model has no clipped row because its x̂0 contains κ_t·E.
     /// </summary>
     public static bool IsClipped(ComparisonMethod m) => m is ComparisonMethod.SrDiffClipped or ComparisonMethod.SamDiffSRReleasedClipped
-        or ComparisonMethod.SamConcatClipped;
+        or ComparisonMethod.SamConcatClipped or ComparisonMethod.SrDiffReleasedSigmaClipped;
 
-    /// <summary>The trained row a row samples (a clipped row: its unclipped twin; others: itself).</summary>
+    /// <summary>The trained run a row samples (clipped rows and the released-σ SRDiff rows sample another row's run).</summary>
     public static ComparisonMethod BaseOf(ComparisonMethod m) => m switch
     {
-        ComparisonMethod.SrDiffClipped => ComparisonMethod.SrDiff,
+        ComparisonMethod.SrDiffClipped or ComparisonMethod.SrDiffReleasedSigma or ComparisonMethod.SrDiffReleasedSigmaClipped => ComparisonMethod.SrDiff,
         ComparisonMethod.SamDiffSRReleasedClipped => ComparisonMethod.SamDiffSRReleased,
         ComparisonMethod.SamConcatClipped => ComparisonMethod.SamConcat,
         _ => m,
     };
 
-    /// <summary>The clipped twin of a trained row, or null where clipping is not allowed (Paper mode) or not defined.</summary>
+    /// <summary>The unclipped twin of a clipped row (the same run and σ without clipping); other rows: themselves.</summary>
+    public static ComparisonMethod UnclippedOf(ComparisonMethod m) => m switch
+    {
+        ComparisonMethod.SrDiffReleasedSigmaClipped => ComparisonMethod.SrDiffReleasedSigma,
+        _ when IsClipped(m) => BaseOf(m),
+        _ => m,
+    };
+
+    /// <summary>The clipped twin of an unclipped diffusion row, or null where clipping is not allowed (Paper mode) or not defined.</summary>
     public static ComparisonMethod? ClippedOf(ComparisonMethod m) => m switch
     {
         ComparisonMethod.SrDiff => ComparisonMethod.SrDiffClipped,
         ComparisonMethod.SamDiffSRReleased => ComparisonMethod.SamDiffSRReleasedClipped,
         ComparisonMethod.SamConcat => ComparisonMethod.SamConcatClipped,
+        ComparisonMethod.SrDiffReleasedSigma => ComparisonMethod.SrDiffReleasedSigmaClipped,
         _ => null,
     };
 
-    /// <summary>The sampling policy of a row.</summary>
-    public static SamplingPolicy PolicyOf(ComparisonMethod m) => IsClipped(m) ? SamplingPolicy.Clipped : SamplingPolicy.Exact;
+    /// <summary>
+    /// Whose jump σ a row samples with: SAM-DiffSR (released) and the released-σ SRDiff rows the released code's, every
+    /// other row (SAM-DiffSR (paper), SRDiff, SAM+SRDiff) the Paper-mode jump's.
+    /// </summary>
+    public static JumpSigma SigmaOf(ComparisonMethod m) => m is ComparisonMethod.SamDiffSRReleased or ComparisonMethod.SamDiffSRReleasedClipped
+        or ComparisonMethod.SrDiffReleasedSigma or ComparisonMethod.SrDiffReleasedSigmaClipped ? JumpSigma.Released : JumpSigma.Paper;
+
+    /// <summary>The sampling policy of a row: the exact jumps with its clipping and its σ.</summary>
+    public static SamplingPolicy PolicyOf(ComparisonMethod m) => SamplingPolicy.For(IsClipped(m), SigmaOf(m));
+
+    /// <summary>
+    /// The row a row's paired difference is taken against: the SRDiff row with the same clipping and the same jump σ, so the
+    /// two rows run identical sampler coefficients (bicubic and RRDB: plain SRDiff).
+    /// </summary>
+    public static ComparisonMethod ReferenceOf(ComparisonMethod m) => (IsDiffusion(m) && IsClipped(m), IsDiffusion(m) ? SigmaOf(m) : JumpSigma.Paper) switch
+    {
+        (false, JumpSigma.Paper) => ComparisonMethod.SrDiff,
+        (true, JumpSigma.Paper) => ComparisonMethod.SrDiffClipped,
+        (false, JumpSigma.Released) => ComparisonMethod.SrDiffReleasedSigma,
+        _ => ComparisonMethod.SrDiffReleasedSigmaClipped,
+    };
+
+    /// <summary>The method of a row label (<see cref="Label"/>), or null for an unknown label.</summary>
+    public static ComparisonMethod? MethodOfLabel(string label) =>
+        Enum.GetValues<ComparisonMethod>().Where(m => Label(m) == label).Select(m => (ComparisonMethod?)m).FirstOrDefault();
 
     /// <summary>The recipe a trained method uses (SAM-DiffSR rows their own, everything else the base recipe).</summary>
     public static TrainingRecipe RecipeFor(ComparisonMethod m, RecipeKind baseRecipe) => m switch
@@ -315,7 +357,7 @@ public static class Comparison
                 foreach (var m in trained)
                 {
                     var t0 = clock.Elapsed.TotalSeconds;
-                    foreach (var row in new[] { m, ClippedOf(m) ?? m }.Distinct().Where(methods.Contains))
+                    foreach (var row in methods.Where(r => IsDiffusion(r) && BaseOf(r) == m))
                     {
                         var (pts, resumed) = Curve(o, row, seed, evalSets[0], cancellationToken);
                         curves.AddRange(pts);
@@ -325,22 +367,31 @@ public static class Comparison
                 }
         }
         var summaries = Statistics.Summaries(evals);
-        // Paired differences within each policy: unclipped rows against SRDiff, clipped rows against clipped SRDiff.
-        var clippedLabels = methods.Where(IsClipped).Select(Label).ToHashSet();
+        // Paired differences within each policy: every row against the SRDiff row with its clipping and its jump σ.
         var diffs = new List<PairedDifference>();
-        if (methods.Contains(ComparisonMethod.SrDiff))
-            diffs.AddRange(Statistics.PairedVs(evals.Where(e => !clippedLabels.Contains(e.Method)).ToList(), Label(ComparisonMethod.SrDiff)));
-        if (methods.Contains(ComparisonMethod.SrDiffClipped))
-            diffs.AddRange(Statistics.PairedVs(evals.Where(e => clippedLabels.Contains(e.Method)).ToList(), Label(ComparisonMethod.SrDiffClipped)));
+        foreach (var reference in methods.Select(ReferenceOf).Distinct().Where(methods.Contains))
+        {
+            var group = methods.Where(m => ReferenceOf(m) == reference).Select(Label).ToHashSet();
+            diffs.AddRange(Statistics.PairedVs(evals.Where(e => group.Contains(e.Method)).ToList(), Label(reference)));
+        }
         var cosine = Schedules.DiffusionSchedule.Create(Schedules.BetaScheduleKind.Cosine, 100);
-        var policy = SamplingPolicy.Exact.Describe(cosine, withClipping: false) +
-            (methods.Any(IsClipped) ? "; rows marked \"x0 clipped\" clip x0 in every jump, the others do not; a row is compared only with rows of the same clipping"
+        var sigmas = methods.Where(IsDiffusion).Select(SigmaOf).Distinct().ToList();
+        var policy = SamplingPolicy.Exact.Describe(cosine, withClipping: false, withSigma: false) + ", " + SigmaSentence(sigmas) +
+            (methods.Any(IsClipped) ? "; rows marked \"x0 clipped\" clip x0 in every jump, the others do not; a row is compared only with rows of the same clipping and sigma"
                                     : "; x0 clipping off") +
             (o.EmaDecay is double emaDecay ? FormattableString.Invariant($"; every diffusion row samples with the EMA of its U-Net weights (decay {emaDecay})") : "");
         var result = new ComparisonResult(o, masksDescription, policy, evals, curves, stages, summaries, diffs, clock.Elapsed.TotalSeconds, TorchRuntime.Describe());
         AtomicFile.WriteAllText(Path.Combine(o.OutDirectory, ResultsFile), ToJson(result));
         return result;
     }
+
+    /// <summary>How a table's rows choose their jump σ, in words.</summary>
+    public static string SigmaSentence(IReadOnlyCollection<JumpSigma> sigmas) => sigmas.Count switch
+    {
+        0 => "no diffusion rows",
+        1 => $"every row with the sigma of {SamplingPolicy.SigmaName(sigmas.First())} (no eta; an unmodulated row takes the sigma of the modulated row it is compared with, so both run identical coefficients)",
+        _ => "each row with the sigma of the Paper-mode jump or, for SAM-DiffSR (released) and the rows marked \"released σ\", of the released code's jump (no eta; an unmodulated row takes the sigma of the modulated row it is compared with, so both run identical coefficients)",
+    };
 
     private static StageTime Train(string stage, TrainConfig cfg, SrPatchDataset data, string dir, string? rrdb, GridProgress grid,
                                    Action<string> log, Stopwatch clock, CancellationToken ct)

@@ -87,20 +87,22 @@ public static class Quickstart
     /// <summary>
     /// The quickstart's rows. The table's policy follows the recipe: the released recipe's models allow x̂0 clipping, so its
     /// table samples every diffusion row clipped (plus SRDiff unclipped, to show what the policy does); a Paper-mode model
-    /// cannot be clipped, so the paper recipe's table samples every row unclipped (plus SRDiff clipped).
+    /// cannot be clipped, so the paper recipe's table samples every row unclipped (plus SRDiff clipped). The SRDiff rows
+    /// take the jump σ of the recipe's SAM-DiffSR model (<see cref="Comparison.SigmaOf"/>), so SRDiff and SAM-DiffSR run
+    /// identical sampler coefficients; the other recipe's SAM-DiffSR row brings its own SRDiff row with its σ.
     /// </summary>
     public static IReadOnlyList<ComparisonMethod> MethodsFor(RecipeKind recipe, bool otherRecipe)
     {
         var methods = new List<ComparisonMethod> { ComparisonMethod.Bicubic, ComparisonMethod.Rrdb };
         if (recipe == RecipeKind.Released)
         {
-            methods.AddRange([ComparisonMethod.SrDiffClipped, ComparisonMethod.SamDiffSRReleasedClipped, ComparisonMethod.SrDiff]);
-            if (otherRecipe) methods.Add(ComparisonMethod.SamDiffSRPaper);
+            methods.AddRange([ComparisonMethod.SrDiffReleasedSigmaClipped, ComparisonMethod.SamDiffSRReleasedClipped, ComparisonMethod.SrDiffReleasedSigma]);
+            if (otherRecipe) methods.AddRange([ComparisonMethod.SrDiff, ComparisonMethod.SamDiffSRPaper]);
         }
         else
         {
             methods.AddRange([ComparisonMethod.SrDiff, ComparisonMethod.SamDiffSRPaper, ComparisonMethod.SrDiffClipped]);
-            if (otherRecipe) methods.AddRange([ComparisonMethod.SamDiffSRReleased, ComparisonMethod.SamDiffSRReleasedClipped]);
+            if (otherRecipe) methods.AddRange([ComparisonMethod.SrDiffReleasedSigma, ComparisonMethod.SamDiffSRReleased]);
         }
         return methods;
     }
@@ -145,8 +147,8 @@ public static class Quickstart
 
     /// <summary>The table's policy in words: which clipping the compared rows share and which row shows the other choice.</summary>
     public static string PolicySentence(QuickstartReport r) => "Sampling: " + r.Policy + ". " + (r.Options.Recipe == RecipeKind.Released
-        ? "The compared rows (SRDiff and SAM-DiffSR released) are all sampled with x0 clipping, which the released code's forward process allows; the row \"SRDiff\" is the same SRDiff model without clipping, to show what the policy does."
-        : "The compared rows (SRDiff and SAM-DiffSR paper) are all sampled without x0 clipping, because a Paper-mode model's x0 estimate contains kappa_t*E and cannot be clipped; the row \"SRDiff, x0 clipped\" is the same SRDiff model with clipping, to show what the policy costs.");
+        ? "The compared rows (SRDiff and SAM-DiffSR released) are all sampled with x0 clipping, which the released code's forward process allows, and with the sigma of the released code's jump, so they run identical coefficients; the row \"SRDiff (released σ)\" is the same SRDiff model without clipping, to show what the policy does."
+        : "The compared rows (SRDiff and SAM-DiffSR paper) are all sampled without x0 clipping, because a Paper-mode model's x0 estimate contains kappa_t*E and cannot be clipped, and with the sigma of the Paper-mode jump; the row \"SRDiff, x0 clipped\" is the same SRDiff model with clipping, to show what the policy costs.");
 
     /// <summary>The comparison table as Markdown (one policy for every diffusion row, said in the header).</summary>
     public static string Table(QuickstartReport r)

@@ -31,12 +31,18 @@ public enum StudyProfile
 /// </summary>
 public static class StudyProfiles
 {
-    /// <summary>The study's rows, in table order.</summary>
+    /// <summary>
+    /// The study's rows, in table order, grouped by the SRDiff row each is compared with (same clipping, same jump σ):
+    /// SRDiff (Paper-mode σ) with SAM-DiffSR (paper) and SAM+SRDiff; SRDiff (released σ) with SAM-DiffSR (released); and the
+    /// clipped twins of both groups (a Paper-mode model cannot be clipped).
+    /// </summary>
     public static IReadOnlyList<ComparisonMethod> Methods { get; } =
     [
-        ComparisonMethod.Bicubic, ComparisonMethod.Rrdb, ComparisonMethod.SrDiff, ComparisonMethod.SamDiffSRReleased,
-        ComparisonMethod.SamDiffSRPaper, ComparisonMethod.SamConcat, ComparisonMethod.SrDiffClipped,
-        ComparisonMethod.SamDiffSRReleasedClipped, ComparisonMethod.SamConcatClipped,
+        ComparisonMethod.Bicubic, ComparisonMethod.Rrdb,
+        ComparisonMethod.SrDiff, ComparisonMethod.SamDiffSRPaper, ComparisonMethod.SamConcat,
+        ComparisonMethod.SrDiffReleasedSigma, ComparisonMethod.SamDiffSRReleased,
+        ComparisonMethod.SrDiffClipped, ComparisonMethod.SamConcatClipped,
+        ComparisonMethod.SrDiffReleasedSigmaClipped, ComparisonMethod.SamDiffSRReleasedClipped,
     ];
 
     /// <summary>The comparison options of a profile writing to <paramref name="outDir"/>.</summary>

@@ -53,9 +53,9 @@ public static class StudyReport
         return sb.ToString();
     }
 
-    /// <summary>The row a paired difference is taken against: clipped SRDiff for a clipped row, SRDiff otherwise.</summary>
+    /// <summary>The row a paired difference is taken against (<see cref="Comparison.ReferenceOf"/>: SRDiff with the row's clipping and jump σ).</summary>
     public static string ReferenceOf(string method) =>
-        method.EndsWith("x0 clipped", StringComparison.Ordinal) ? Comparison.Label(ComparisonMethod.SrDiffClipped) : Comparison.Label(ComparisonMethod.SrDiff);
+        Comparison.Label(Comparison.MethodOfLabel(method) is { } m ? Comparison.ReferenceOf(m) : ComparisonMethod.SrDiff);
 
     /// <summary>Which part of the study a stage belongs to (training, evaluation, learning curves, masks).</summary>
     public static string PartOf(string stage) =>
@@ -65,8 +65,9 @@ public static class StudyReport
     /// <summary>The gallery's rows: LR (nearest-neighbour enlarged), the methods' SR crops, HR.</summary>
     public static readonly ComparisonMethod[] GalleryMethods =
     [
-        ComparisonMethod.Bicubic, ComparisonMethod.Rrdb, ComparisonMethod.SrDiff, ComparisonMethod.SamDiffSRReleased, ComparisonMethod.SamDiffSRPaper,
-        ComparisonMethod.SamConcat, ComparisonMethod.SrDiffClipped, ComparisonMethod.SamDiffSRReleasedClipped, ComparisonMethod.SamConcatClipped,
+        ComparisonMethod.Bicubic, ComparisonMethod.Rrdb, ComparisonMethod.SrDiff, ComparisonMethod.SrDiffReleasedSigma, ComparisonMethod.SamDiffSRReleased,
+        ComparisonMethod.SamDiffSRPaper, ComparisonMethod.SamConcat, ComparisonMethod.SrDiffClipped, ComparisonMethod.SrDiffReleasedSigmaClipped,
+        ComparisonMethod.SamDiffSRReleasedClipped, ComparisonMethod.SamConcatClipped,
     ];
 
     /// <summary>
