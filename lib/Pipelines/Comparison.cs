@@ -464,7 +464,15 @@ public static class Comparison
                                                   GridProgress grid, CancellationToken ct)
     {
         var file = EvalFile(o, m, seed, set);
-        if (File.Exists(file)) return (JsonSerializer.Deserialize<ComparisonEval>(File.ReadAllText(file), Json)!, true);
+        if (File.Exists(file))
+        {
+            var done = JsonSerializer.Deserialize<ComparisonEval>(File.ReadAllText(file), Json)!;
+            // Evaluations saved before the jump σ was recorded: every row then used the σ SigmaOf gives it now (unmodulated
+            // rows the Paper-mode jump's, each modulated row its own), so the record can be completed without re-sampling.
+            if (done.Sampling is { Sampler: "jump", Sigma: null } old)
+                done = done with { Sampling = old with { Sigma = OptionNames.Of(SigmaOf(m)) } };
+            return (done, true);
+        }
         var clock = Stopwatch.StartNew();
         int scale = o.Model.Scale;
         var folder = ImageFolder.Open(set);

@@ -154,11 +154,11 @@ public static class Quickstart
     public static string Table(QuickstartReport r)
     {
         var sb = new StringBuilder();
-        sb.AppendLine("| method | PSNR (Y) | SSIM (Y) | LR-PSNR | artifact | sampler, steps, eta, clip | train s | eval s | final loss |");
+        sb.AppendLine("| method | PSNR (Y) | SSIM (Y) | LR-PSNR | artifact | sampler, steps, eta, clip, σ | train s | eval s | final loss |");
         sb.AppendLine("|---|---|---|---|---|---|---|---|---|");
         foreach (var row in r.Rows)
         {
-            string samp = row.Sampling is { } s ? string.Create(CultureInfo.InvariantCulture, $"{s.Sampler}, {s.Steps}, {(s.Eta is { } e ? e.ToString("G3", CultureInfo.InvariantCulture) : "-")}, {(s.Clip ? "on" : "off")}") : "–";
+            string samp = row.Sampling is { } s ? string.Create(CultureInfo.InvariantCulture, $"{s.Sampler}, {s.Steps}, {(s.Eta is { } e ? e.ToString("G3", CultureInfo.InvariantCulture) : "-")}, {(s.Clip ? "on" : "off")}, {s.Sigma ?? "-"}") : "–";
             sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
                 $"| {row.Method} | {row.Psnr:F3} | {row.Ssim:F4} | {Num(row.LrPsnr, "F2")} | {Num(row.Artifact, "F3")} | {samp} | {Num(row.TrainSeconds, "F0")} | {Num(row.EvalSeconds, "F0")} | {Num(row.FinalLoss, "F4")} |"));
         }

@@ -208,4 +208,44 @@ public class ComparisonTests
                       "eval-05-srdiff-clipped.png", "eval-99-hr.png"], tiles);
         Assert.All(tiles, t => Assert.Equal(16, SamDiffSR.Data.ImageIO.Load(Path.Combine(dir.Sub("full"), "gallery", t!)).Width));
     }
+
+    [Fact]
+    public void ReleasedSigmaRows_ShareTheSamplerWithSamDiffSRReleased_PairPerSigma_AndOldEvalsGetTheirSigma()
+    {
+        TorchRuntime.Initialize(1);
+        using var dir = new TempDir();
+        var (train, eval) = Folders(dir);
+        ComparisonMethod[] rows = [ComparisonMethod.Bicubic, ComparisonMethod.SrDiffReleasedSigmaClipped, ComparisonMethod.SamDiffSRReleasedClipped,
+                                   ComparisonMethod.SrDiffClipped, ComparisonMethod.SrDiffReleasedSigma];
+        var o = new ComparisonOptions(dir.Sub("grid"), ModelConfig.Tiny, rows, [0, 1], RrdbSteps: 2, DiffusionSteps: 3, BatchSize: 1, Patch: 16,
+                                      EvalSets: [eval], CurvePoints: 0, TrainSet: train);
+        var r = Comparison.Run(o);
+        SamplingRecord Rec(string label) => r.Evaluations.First(e => e.Method == label).Sampling!;
+        Assert.Equal(("released", true), (Rec("SRDiff (released σ), x0 clipped").Sigma, Rec("SRDiff (released σ), x0 clipped").Clip));
+        Assert.Equal("released", Rec("SAM-DiffSR (released), x0 clipped").Sigma);
+        Assert.Equal("paper", Rec("SRDiff, x0 clipped").Sigma);
+        Assert.Equal(("released", false), (Rec("SRDiff (released σ)").Sigma, Rec("SRDiff (released σ)").Clip));
+        // one trained SRDiff run serves all three SRDiff rows; the released-σ and Paper-σ rows sample it differently
+        Assert.DoesNotContain(r.Stages, s => s.Stage.Contains("srdiff-released-sigma") && !s.Stage.Contains(" eval "));
+        Assert.NotEqual(r.Evaluations.First(e => e.Method == "SRDiff, x0 clipped").Psnr, r.Evaluations.First(e => e.Method == "SRDiff (released σ), x0 clipped").Psnr);
+        // SAM-DiffSR (released) is paired with the SRDiff row that runs its coefficients, not with the Paper-σ one
+        var d = r.Differences.Single(x => x.Method == "SAM-DiffSR (released), x0 clipped" && x.Metric == "psnr");
+        var mine = r.Evaluations.Where(e => e.Method == d.Method).OrderBy(e => e.Seed).Select(e => e.Psnr).ToArray();
+        var refs = r.Evaluations.Where(e => e.Method == "SRDiff (released σ), x0 clipped").OrderBy(e => e.Seed).Select(e => e.Psnr).ToArray();
+        Assert.Equal(mine.Zip(refs, (a, b) => a - b).Average(), d.Mean, 9);
+        Assert.Contains("released code's jump", r.PolicyDescription);
+        Assert.Contains("and sigma", r.PolicyDescription);
+
+        // an evaluation saved before the sigma was recorded is completed from the row on resume, without re-sampling
+        var file = Directory.GetFiles(Path.Combine(dir.Sub("grid"), "eval"), "srdiff-clipped-*.json", SearchOption.AllDirectories).First();
+        var node = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(file))!;
+        var sampling = node.AsObject().First(p => p.Key.Equals("sampling", StringComparison.OrdinalIgnoreCase)).Value!.AsObject();
+        var sigmaKey = sampling.Select(p => p.Key).Single(k => k.Equals("sigma", StringComparison.OrdinalIgnoreCase));
+        sampling.Remove(sigmaKey);
+        File.WriteAllText(file, node.ToJsonString());
+        var again = Comparison.Run(o);
+        Assert.All(again.Evaluations.Where(e => e.Sampling is not null), e => Assert.NotNull(e.Sampling!.Sigma));
+        Assert.Equal(r.Evaluations.Select(e => e.Psnr), again.Evaluations.Select(e => e.Psnr));
+        Assert.All(again.Stages.Where(s => s.Stage.Contains(" eval ")), s => Assert.True(s.Resumed, s.Stage));
+    }
 }
