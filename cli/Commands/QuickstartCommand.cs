@@ -23,7 +23,8 @@ public sealed class QuickstartCommand : ICliCommand
           seed, loss and LR schedule (same initial weights, batches, t and eps) and sampled with the exact jump sampler
           on the shared 9-jump schedule 100→99→97→92→80→55→22→5→1→0. The compared rows share one clipping, set by the
           recipe: released = x0 clipped (its x0 estimate allows it; plus SRDiff unclipped to show the effect), paper =
-          no clipping (a Paper-mode x0 estimate contains kappa_t*E; plus "SRDiff, x0 clipped").
+          no clipping (a Paper-mode x0 estimate contains kappa_t*E; plus "SRDiff, x0 clipped"), and one jump sigma:
+          SRDiff takes the sigma of the SAM-DiffSR model it is compared with, so both run identical coefficients.
           Writes, under --out: masks-<recipe>/, runs/seed_0/<method>/ (checkpoints, log.csv),
           sr/..., eval/... (one JSON per row), results.json, report.json, report.md and report.html. Re-running
           resumes finished stages. Budget: about 10 minutes on 2 CPU cores (docs/quickstart-budget.md).

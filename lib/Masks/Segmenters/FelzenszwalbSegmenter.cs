@@ -35,8 +35,8 @@ namespace SamDiffSR.Masks.Segmenters;
 /// <item>Labels 0..K−1 are assigned in raster order of each region's first pixel (scikit-image's union-find keeps
 /// the smallest pixel index as root and relabels with <c>np.unique</c>, which gives the same order).</item>
 /// </list>
-/// The union-find uses union by size and path halving; edges are sorted with an LSD radix sort on the weight's
-/// IEEE-754 bits (stable). A 512×512 RGB image takes well under a second on one core.
+/// The union-find uses union by size and path halving; edges are sorted stably by the weight's IEEE-754 bits
+/// (<see cref="StableKeySort"/>). A 512×512 RGB image takes well under a second on one core.
 /// </summary>
 public sealed class FelzenszwalbSegmenter : ISegmenter
 {
@@ -111,8 +111,8 @@ public sealed class FelzenszwalbSegmenter : ISegmenter
             for (int x = 0; x + 1 < w; x++, e++) Edge(f, c, y * w + x + 1, w - 1, 3, keys, payload, e);
         ReadOnlySpan<int> offset = [1, w, w + 1, w - 1];
 
-        // 4. Sort by (weight, edge index): LSD radix sort on the IEEE bits is stable, weights are >= +0.
-        RadixSort(m, ref keys, ref payload, Scratch.AtLeast(ref s.Keys2, m), Scratch.AtLeast(ref s.Payload2, m));
+        // 4. Sort by (weight, edge index): a stable sort of the IEEE bits (weights are >= +0, so bit order = value order).
+        StableKeySort.Sort(m, ref keys, ref payload, Scratch.AtLeast(ref s.Keys2, m), Scratch.AtLeast(ref s.Payload2, m));
 
         // 5. Algorithm 1 of the paper with tau(C) = k/|C|, k = scale/255.
         var parent = Scratch.AtLeast(ref s.Parent, n);
@@ -199,50 +199,6 @@ public sealed class FelzenszwalbSegmenter : ISegmenter
         parent[b] = a;
         size[a] += size[b];
         return a;
-    }
-
-    /// <summary>Digit width of <see cref="RadixSort"/> (results do not depend on it, only the speed).</summary>
-    private const int RadixBits = 8;
-
-    /// <summary>
-    /// Stable LSD radix sort of the first <paramref name="m"/> (key, payload) pairs by key; <paramref name="keys2"/> and
-    /// <paramref name="payload2"/> are work arrays of at least that length. On return <paramref name="keys"/> and
-    /// <paramref name="payload"/> refer to whichever pair of arrays holds the sorted data.
-    /// </summary>
-    private static void RadixSort(int m, ref ulong[] keys, ref uint[] payload, ulong[] keys2, uint[] payload2)
-    {
-        // LSD radix sort on the 64 key bits, stable. 8-bit digits (8 passes): each pass scatters to 256 positions that stay
-        // in a core's own cache. 16-bit digits (4 passes) scattered over 65,536 positions and made this the slowest step of
-        // masks generate (measured per image: sort 1.6-2.0 s with 8 bits vs 2.1-2.5 s with 16, 32 images; docs/benchmarks.md).
-        if (m < 2) return;
-        int bits = RadixBits, buckets = 1 << bits, digits = (64 + bits - 1) / bits;
-        ulong mask = (ulong)buckets - 1;
-        Span<int> counts = stackalloc int[digits * buckets];
-        counts.Clear();
-        for (int i = 0; i < m; i++)
-        {
-            ulong key = keys[i];
-            for (int d = 0; d < digits; d++) counts[d * buckets + (int)((key >> (d * bits)) & mask)]++;
-        }
-        var k2 = keys2;
-        var p2 = payload2;
-        for (int d = 0; d < digits; d++)
-        {
-            var cnt = counts.Slice(d * buckets, buckets);
-            int shift = d * bits;
-            if (cnt[(int)((keys[0] >> shift) & mask)] == m) continue; // digit constant
-            int sum = 0;
-            for (int b = 0; b < buckets; b++) { int t = cnt[b]; cnt[b] = sum; sum += t; }
-            for (int i = 0; i < m; i++)
-            {
-                ulong key = keys[i];
-                int dst = cnt[(int)((key >> shift) & mask)]++;
-                k2[dst] = key;
-                p2[dst] = payload[i];
-            }
-            (keys, k2) = (k2, keys);
-            (payload, p2) = (p2, payload);
-        }
     }
 }
 
